@@ -1,17 +1,16 @@
 // The wasm schema engine leaves 10 s and 60 s timers pending, so the CLI would linger up to a minute
 // after it finished. Long timers created in the CLI process are unref'd so it exits when its work is done.
-const originalSetTimeout = globalThis.setTimeout;
-const originalSetInterval = globalThis.setInterval;
 const LONG_MS = 5_000;
 
-globalThis.setTimeout = ((handler: TimerHandler, ms?: number, ...args: unknown[]) => {
-  const t = originalSetTimeout(handler as () => void, ms, ...args);
-  if ((ms ?? 0) >= LONG_MS) t.unref();
-  return t;
-}) as typeof setTimeout;
+function unrefLong<F extends (callback: () => void, ms?: number) => NodeJS.Timeout>(original: F): F {
+  return ((callback: () => void, ms?: number) => {
+    const timer = original(callback, ms);
+    if ((ms ?? 0) >= LONG_MS) timer.unref();
+    return timer;
+  }) as F;
+}
 
-globalThis.setInterval = ((handler: TimerHandler, ms?: number, ...args: unknown[]) => {
-  const t = originalSetInterval(handler as () => void, ms, ...args);
-  if ((ms ?? 0) >= LONG_MS) t.unref();
-  return t;
-}) as typeof setInterval;
+const originalSetTimeout = globalThis.setTimeout;
+const originalSetInterval = globalThis.setInterval;
+globalThis.setTimeout = Object.assign(unrefLong((cb, ms) => originalSetTimeout(cb, ms)), originalSetTimeout);
+globalThis.setInterval = Object.assign(unrefLong((cb, ms) => originalSetInterval(cb, ms)), originalSetInterval);

@@ -1,0 +1,3 @@
+export * from "./queues.ts";
+export { JobQueues } from "./enqueue.ts";
+export { redisConnection } from "./redis.ts";

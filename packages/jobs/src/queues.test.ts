@@ -1,0 +1,32 @@
+import { describe, expect, it } from "vitest";
+import { CaptureJob, RoomsQueueJob, captureJobId } from "./queues.ts";
+import { redisConnection } from "./redis.ts";
+
+describe("job contract", () => {
+  it("makes a BullMQ-safe, stable, distinct job id from any stream id", () => {
+    const ids = ["rtms-stream-456", "a:b", "a/b+c==", "123", "😀"].map(captureJobId);
+    for (const id of ids) {
+      expect(id).not.toContain(":");
+      expect(Number.isNaN(Number(id))).toBe(true);
+    }
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(captureJobId("a:b")).toBe(captureJobId("a:b"));
+  });
+
+  it("rejects payloads missing what the worker needs", () => {
+    expect(CaptureJob.safeParse({ teamId: "t", rtmsStreamId: "", meetingUuid: "u", serverUrls: "wss://x", startedEventTs: 1 }).success).toBe(false);
+    expect(RoomsQueueJob.safeParse({ kind: "room.join", teamId: "t", roomId: "r" }).success).toBe(false);
+    expect(RoomsQueueJob.safeParse({ kind: "room.explode", teamId: "t" }).success).toBe(false);
+    expect(RoomsQueueJob.parse({ kind: "rooms.sync", teamId: "t" })).toEqual({ kind: "rooms.sync", teamId: "t" });
+  });
+
+  it("reads redis URLs, including auth and db index", () => {
+    expect(redisConnection("redis://:p%40ss@127.0.0.1:6380/2")).toMatchObject({
+      host: "127.0.0.1",
+      port: 6380,
+      password: "p@ss",
+      db: 2,
+      maxRetriesPerRequest: null,
+    });
+  });
+});

@@ -18,7 +18,7 @@ rm -rf "$TEST_RESULTS_DIR" && mkdir -p "$TEST_RESULTS_DIR"
 status=0
 
 step "typecheck"
-pnpm turbo run typecheck --output-logs=errors-only || status=1
+pnpm turbo run typecheck --continue --output-logs=errors-only || status=1
 
 step "lint"
 pnpm biome check . >"$TEST_RESULTS_DIR/lint.log" 2>&1 || { cat "$TEST_RESULTS_DIR/lint.log"; status=1; }

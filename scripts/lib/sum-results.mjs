@@ -10,7 +10,9 @@ let failed = 0;
 let skipped = 0;
 const rows = [];
 
-for (const file of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
+for (const file of readdirSync(dir)
+  .filter((f) => f.endsWith(".json"))
+  .sort()) {
   let report;
   try {
     report = JSON.parse(readFileSync(path.join(dir, file), "utf8"));

@@ -12,5 +12,11 @@ function unrefLong<F extends (callback: () => void, ms?: number) => NodeJS.Timeo
 
 const originalSetTimeout = globalThis.setTimeout;
 const originalSetInterval = globalThis.setInterval;
-globalThis.setTimeout = Object.assign(unrefLong((cb, ms) => originalSetTimeout(cb, ms)), originalSetTimeout);
-globalThis.setInterval = Object.assign(unrefLong((cb, ms) => originalSetInterval(cb, ms)), originalSetInterval);
+globalThis.setTimeout = Object.assign(
+  unrefLong((cb, ms) => originalSetTimeout(cb, ms)),
+  originalSetTimeout,
+);
+globalThis.setInterval = Object.assign(
+  unrefLong((cb, ms) => originalSetInterval(cb, ms)),
+  originalSetInterval,
+);

@@ -1,8 +1,8 @@
 // One Prisma client per database URL per process, created on first use (never at import: `next build`
 // imports route modules without a DATABASE_URL). Kept on globalThis so dev hot-reload does not leak pools.
 import { PrismaPg } from "@prisma/adapter-pg";
-import { PrismaClient } from "./generated/client.ts";
 import { DbError } from "./errors.ts";
+import { PrismaClient } from "./generated/client.ts";
 
 export type Db = PrismaClient;
 

@@ -43,7 +43,9 @@ describe("secret encryption", () => {
       [pre, v, kid, iv, flip(tag!), ct],
       [pre, v, kid, flip(iv!), tag, ct],
     ]) {
-      expect(code(() => decryptSecret(ring, bad.join(":"), SecretContext.clientSecret))).toBe("DECRYPTION_FAILED");
+      expect(code(() => decryptSecret(ring, bad.join(":"), SecretContext.clientSecret))).toBe(
+        "DECRYPTION_FAILED",
+      );
     }
   });
 
@@ -54,12 +56,12 @@ describe("secret encryption", () => {
 
   it("fails clearly with a wrong key under the same id, or an unknown id", () => {
     const env = encryptSecret(ring, "value", SecretContext.clientSecret);
-    expect(code(() => decryptSecret(parseKeyring(generateKeySpec("k1")), env, SecretContext.clientSecret))).toBe(
-      "DECRYPTION_FAILED",
-    );
-    expect(code(() => decryptSecret(parseKeyring(generateKeySpec("k9")), env, SecretContext.clientSecret))).toBe(
-      "ENCRYPTION_KEY_UNKNOWN",
-    );
+    expect(
+      code(() => decryptSecret(parseKeyring(generateKeySpec("k1")), env, SecretContext.clientSecret)),
+    ).toBe("DECRYPTION_FAILED");
+    expect(
+      code(() => decryptSecret(parseKeyring(generateKeySpec("k9")), env, SecretContext.clientSecret)),
+    ).toBe("ENCRYPTION_KEY_UNKNOWN");
   });
 
   it("rotates: the new key encrypts, the old key still decrypts", () => {
@@ -75,8 +77,12 @@ describe("secret encryption", () => {
   });
 
   it("never falls back to plaintext", () => {
-    expect(code(() => decryptSecret(ring, "plain-secret", SecretContext.clientSecret))).toBe("ENVELOPE_MALFORMED");
-    expect(code(() => decryptSecret(ring, "enc:v1:k1:abc", SecretContext.clientSecret))).toBe("ENVELOPE_MALFORMED");
+    expect(code(() => decryptSecret(ring, "plain-secret", SecretContext.clientSecret))).toBe(
+      "ENVELOPE_MALFORMED",
+    );
+    expect(code(() => decryptSecret(ring, "enc:v1:k1:abc", SecretContext.clientSecret))).toBe(
+      "ENVELOPE_MALFORMED",
+    );
   });
 
   it("rejects a missing or malformed keyring with a named error", () => {

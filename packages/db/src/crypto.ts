@@ -27,7 +27,10 @@ export function parseKeyring(spec: string | undefined): Keyring {
     );
   }
   const keys = new Map<string, Buffer>();
-  for (const entry of spec.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of spec
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const sep = entry.indexOf(":");
     const keyId = sep > 0 ? entry.slice(0, sep) : "";
     const key = Buffer.from(sep > 0 ? entry.slice(sep + 1) : "", "base64");
@@ -44,7 +47,10 @@ export function parseKeyring(spec: string | undefined): Keyring {
       );
     }
     if (keys.has(keyId)) {
-      throw new DbError("ENCRYPTION_KEY_INVALID", `CAPTURE_ENCRYPTION_KEYS: key id "${keyId}" is listed twice`);
+      throw new DbError(
+        "ENCRYPTION_KEY_INVALID",
+        `CAPTURE_ENCRYPTION_KEYS: key id "${keyId}" is listed twice`,
+      );
     }
     keys.set(keyId, key);
   }

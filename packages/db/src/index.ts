@@ -1,31 +1,31 @@
 // The public face of @capture/db: apps import from here, never from the generated client's paths.
-export { createDb, getDb, type Db, type DbOptions } from "./client.ts";
-export { DbError, type DbErrorCode } from "./errors.ts";
+export { createDb, type Db, type DbOptions, getDb } from "./client.ts";
 export {
-  parseKeyring,
-  encryptSecret,
   decryptSecret,
-  needsReencryption,
+  encryptSecret,
   generateKeySpec,
-  SecretContext,
   type Keyring,
+  needsReencryption,
+  parseKeyring,
+  SecretContext,
 } from "./crypto.ts";
-export { hashPassword, verifyPassword } from "./password.ts";
-export { Prisma } from "./generated/client.ts";
-export * from "./generated/enums.ts";
+export { DbError, type DbErrorCode } from "./errors.ts";
 export type {
+  AuditEvent,
+  CaptureSession,
+  Frame,
+  Meeting,
+  MeetingRoom,
+  Membership,
+  Participant,
+  RetryItem,
+  RoomAction,
+  SessionEvent,
   Team,
   User,
-  Membership,
   ZoomApp,
-  Meeting,
   ZoomRoom,
-  MeetingRoom,
-  CaptureSession,
-  Participant,
-  SessionEvent,
-  Frame,
-  RoomAction,
-  RetryItem,
-  AuditEvent,
 } from "./generated/client.ts";
+export { Prisma } from "./generated/client.ts";
+export * from "./generated/enums.ts";
+export { hashPassword, verifyPassword } from "./password.ts";

@@ -76,7 +76,10 @@ export async function ensureTemplate(): Promise<string> {
 
 export async function createTestDatabase(label = "t"): Promise<TestDatabase> {
   const template = await ensureTemplate();
-  const safeLabel = label.toLowerCase().replace(/[^a-z0-9]/g, "").slice(0, 20);
+  const safeLabel = label
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, "")
+    .slice(0, 20);
   const name = `capture_test_${safeLabel}_${randomBytes(4).toString("hex")}`;
   await withAdmin((client) => client.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`));
   const url = withDatabase(adminDatabaseUrl(), name);
@@ -98,6 +101,7 @@ export async function createEmptyDatabase(label = "empty"): Promise<{ url: strin
   await withAdmin((client) => client.query(`CREATE DATABASE "${name}"`));
   return {
     url: withDatabase(adminDatabaseUrl(), name),
-    drop: () => withAdmin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => {}),
+    drop: () =>
+      withAdmin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => {}),
   };
 }

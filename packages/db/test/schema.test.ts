@@ -1,11 +1,11 @@
 // Integration: real Postgres. The migrations, the constraints the product relies on, and the cascades.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "../src/client.ts";
+import type { DbError } from "../src/errors.ts";
+import { Prisma } from "../src/generated/client.ts";
 import { prismaCli } from "../src/migrate.ts";
 import { seedDemo } from "../src/seed.ts";
 import { createEmptyDatabase, createTestDatabase, type TestDatabase } from "../src/testing.ts";
-import { DbError } from "../src/errors.ts";
-import { Prisma } from "../src/generated/client.ts";
 
 describe("migrations", () => {
   it("apply to an empty database and leave nothing pending", async () => {
@@ -21,8 +21,20 @@ describe("migrations", () => {
       await db.$disconnect();
       expect(tables.map((t) => t.table_name)).toEqual(
         expect.arrayContaining([
-          "Team", "User", "Membership", "ZoomApp", "Meeting", "ZoomRoom", "MeetingRoom", "CaptureSession",
-          "Participant", "SessionEvent", "Frame", "RoomAction", "RetryItem", "AuditEvent",
+          "Team",
+          "User",
+          "Membership",
+          "ZoomApp",
+          "Meeting",
+          "ZoomRoom",
+          "MeetingRoom",
+          "CaptureSession",
+          "Participant",
+          "SessionEvent",
+          "Frame",
+          "RoomAction",
+          "RetryItem",
+          "AuditEvent",
         ]),
       );
     } finally {
@@ -84,9 +96,13 @@ describe("constraints and cascades", () => {
 
   it("deleting a session removes its participants, events and frames; a meeting's deletion keeps sessions", async () => {
     const { team, session, participant } = await sessionWithParticipant("s-cascade");
-    const meeting = await t.db.meeting.create({ data: { teamId: team.id, meetingNumber: "123456789", name: "M" } });
+    const meeting = await t.db.meeting.create({
+      data: { teamId: team.id, meetingNumber: "123456789", name: "M" },
+    });
     await t.db.captureSession.update({ where: { id: session.id }, data: { meetingId: meeting.id } });
-    await t.db.sessionEvent.create({ data: { sessionId: session.id, type: "PARTICIPANT_JOIN", zoomUserId: "1" } });
+    await t.db.sessionEvent.create({
+      data: { sessionId: session.id, type: "PARTICIPANT_JOIN", zoomUserId: "1" },
+    });
     await t.db.frame.create({
       data: {
         sessionId: session.id,
@@ -113,7 +129,9 @@ describe("constraints and cascades", () => {
     const meeting = await t.db.meeting.create({ data: { teamId: team.id, meetingNumber: "1", name: "M" } });
     await t.db.meetingRoom.create({ data: { meetingId: meeting.id, roomId: room.id } });
     await t.db.roomAction.create({ data: { teamId: team.id, roomId: room.id, kind: "JOIN" } });
-    await t.db.retryItem.create({ data: { teamId: team.id, kind: "ROOM_JOIN", payload: {}, reason: "offline" } });
+    await t.db.retryItem.create({
+      data: { teamId: team.id, kind: "ROOM_JOIN", payload: {}, reason: "offline" },
+    });
     await t.db.auditEvent.create({ data: { teamId: team.id, action: "test" } });
     await t.db.team.delete({ where: { id: team.id } });
     for (const count of [
@@ -129,8 +147,16 @@ describe("constraints and cascades", () => {
   });
 
   it("the seed is idempotent and refuses production", async () => {
-    const a = await seedDemo(t.db, { nodeEnv: "test", adminEmail: "Admin@Demo.local", adminPassword: "pw-12345678" });
-    const b = await seedDemo(t.db, { nodeEnv: "test", adminEmail: "admin@demo.local", adminPassword: "pw-12345678" });
+    const a = await seedDemo(t.db, {
+      nodeEnv: "test",
+      adminEmail: "Admin@Demo.local",
+      adminPassword: "pw-12345678",
+    });
+    const b = await seedDemo(t.db, {
+      nodeEnv: "test",
+      adminEmail: "admin@demo.local",
+      adminPassword: "pw-12345678",
+    });
     expect(b).toEqual(a);
     const membership = await t.db.membership.findFirstOrThrow({ where: { userId: a.userId } });
     expect(membership.role).toBe("OWNER");

@@ -1,6 +1,6 @@
 // Typed enqueue helpers: validate, then add with the options that make duplicates collapse.
-import { Queue, type ConnectionOptions, type JobsOptions } from "bullmq";
-import { CaptureJob, QueueName, RoomsQueueJob, ZoomEventJob, captureJobId } from "./queues.ts";
+import { type ConnectionOptions, type JobsOptions, Queue } from "bullmq";
+import { CaptureJob, captureJobId, QueueName, RoomsQueueJob, ZoomEventJob } from "./queues.ts";
 
 /** Retention: keep enough history to debug, never grow without bound. */
 const RETENTION: JobsOptions = {

@@ -1,3 +1,3 @@
-export * from "./queues.ts";
 export { JobQueues } from "./enqueue.ts";
+export * from "./queues.ts";
 export { redisConnection } from "./redis.ts";

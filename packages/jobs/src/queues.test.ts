@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CaptureJob, RoomsQueueJob, captureJobId } from "./queues.ts";
+import { CaptureJob, captureJobId, RoomsQueueJob } from "./queues.ts";
 import { redisConnection } from "./redis.ts";
 
 describe("job contract", () => {
@@ -14,10 +14,21 @@ describe("job contract", () => {
   });
 
   it("rejects payloads missing what the worker needs", () => {
-    expect(CaptureJob.safeParse({ teamId: "t", rtmsStreamId: "", meetingUuid: "u", serverUrls: "wss://x", startedEventTs: 1 }).success).toBe(false);
+    expect(
+      CaptureJob.safeParse({
+        teamId: "t",
+        rtmsStreamId: "",
+        meetingUuid: "u",
+        serverUrls: "wss://x",
+        startedEventTs: 1,
+      }).success,
+    ).toBe(false);
     expect(RoomsQueueJob.safeParse({ kind: "room.join", teamId: "t", roomId: "r" }).success).toBe(false);
     expect(RoomsQueueJob.safeParse({ kind: "room.explode", teamId: "t" }).success).toBe(false);
-    expect(RoomsQueueJob.parse({ kind: "rooms.sync", teamId: "t" })).toEqual({ kind: "rooms.sync", teamId: "t" });
+    expect(RoomsQueueJob.parse({ kind: "rooms.sync", teamId: "t" })).toEqual({
+      kind: "rooms.sync",
+      teamId: "t",
+    });
   });
 
   it("reads redis URLs, including auth and db index", () => {

@@ -68,7 +68,12 @@ export const RoomsSyncJob = z.object({
   teamId: z.string().min(1),
   retryItemId: z.string().optional(),
 });
-export const RoomsQueueJob = z.discriminatedUnion("kind", [RoomJoinJob, RoomLeaveJob, RoomConfirmJob, RoomsSyncJob]);
+export const RoomsQueueJob = z.discriminatedUnion("kind", [
+  RoomJoinJob,
+  RoomLeaveJob,
+  RoomConfirmJob,
+  RoomsSyncJob,
+]);
 export type RoomsQueueJob = z.infer<typeof RoomsQueueJob>;
 
 /**
@@ -87,6 +92,10 @@ export function captureControlChannel(rtmsStreamId: string): string {
 export const CaptureControl = z.discriminatedUnion("type", [
   z.object({ type: z.literal("failover"), serverUrls: z.string().min(1), eventTs: z.number().int() }),
   z.object({ type: z.literal("interrupted"), eventTs: z.number().int() }),
-  z.object({ type: z.literal("stopped"), stopReason: z.number().int().optional(), eventTs: z.number().int() }),
+  z.object({
+    type: z.literal("stopped"),
+    stopReason: z.number().int().optional(),
+    eventTs: z.number().int(),
+  }),
 ]);
 export type CaptureControl = z.infer<typeof CaptureControl>;

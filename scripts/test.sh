@@ -33,7 +33,7 @@ fi
 
 step "summary"
 # Every package with a vitest config must have reported, and Playwright too when it ran.
-expected=$(for c in packages/*/vitest.config.ts apps/*/vitest.config.ts; do
+expected=$(for c in packages/*/vitest.config.ts apps/*/vitest.config.ts tooling/*/vitest.config.ts; do
   [ -f "$c" ] && printf 'vitest-%s,' "$(basename "$(dirname "$c")")"; done)
 [ -f apps/web/playwright.config.ts ] && [ "${SKIP_E2E:-0}" != "1" ] && expected="${expected}playwright"
 export EXPECTED_REPORTS=$expected

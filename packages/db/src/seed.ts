@@ -25,7 +25,8 @@ export async function seedDemo(db: Db, options: SeedOptions): Promise<SeedResult
   const slug = options.teamSlug ?? "demo";
   const team = await db.team.upsert({
     where: { slug },
-    create: { name: options.teamName ?? "Demo Team", slug },
+    // The demo team behaves like the seed sample: every Available room joins the meeting.
+    create: { name: options.teamName ?? "Demo Team", slug, roomJoinMode: "ALL_AVAILABLE" },
     update: {},
   });
   const email = options.adminEmail.toLowerCase();

@@ -1,0 +1,402 @@
+// Batches the rows capture sessions produce (participants, frames, evictions, session events, session
+// state) into a few statements per flush, shared by every session of the worker so 500 frames/s cost a
+// handful of queries, not 500.
+//
+// Why events and state ride here too: one retry loop then covers a database outage for everything a
+// session writes. Each step is idempotent (createMany skipDuplicates, deleteMany, absolute updates), and
+// items leave the buffer only after their step commits, so a failed flush is simply tried again.
+//
+// The buffer has a byte budget. When the database stays away long enough to exceed it, the OLDEST frames
+// are dropped: their files are deleted (no file without a row), and each drop is counted and logged.
+import type { Db, Prisma, SessionEventType, SessionState } from "@capture/db";
+import type { Logger } from "../logger.ts";
+import type { Metrics } from "../metrics.ts";
+
+export interface FrameRow {
+  sessionId: string;
+  zoomUserId: string;
+  userName: string;
+  zoomTimestamp: number;
+  storageKey: string;
+  bytes: number;
+  width?: number;
+  height?: number;
+  contentType: string;
+  contentHash: string;
+  /** performance.now() when the frame arrived, for the frame-to-row latency. */
+  receivedAt: number;
+}
+
+export interface SessionPatch {
+  state?: SessionState;
+  reconnectCount?: number;
+  stopReason?: number;
+  stopReasonText?: string;
+  endedAt?: Date;
+  serverUrls?: string;
+  workerId?: string;
+}
+
+interface EventRow {
+  sessionId: string;
+  type: SessionEventType;
+  zoomUserId?: string;
+  data?: Prisma.InputJsonValue;
+  at: Date;
+}
+
+interface FrameRef {
+  sessionId: string;
+  zoomUserId: string;
+  zoomTimestamp: number;
+}
+
+interface ParticipantTouch {
+  sessionId: string;
+  zoomUserId: string;
+  name: string;
+  roomId?: string;
+}
+
+export interface FrameWriterOptions {
+  db: Db;
+  log: Logger;
+  metrics: Metrics;
+  budgetBytes: number;
+  flushIntervalMs: number;
+  /** Largest frame batch per statement. */
+  maxBatch?: number;
+  /** Called for every frame dropped on overflow: delete its file. */
+  onFrameDropped: (frame: FrameRow) => Promise<void> | void;
+}
+
+const FRAME_OVERHEAD_BYTES = 320;
+const EVENT_OVERHEAD_BYTES = 200;
+const RETRY_MAX_MS = 5_000;
+
+const key = (sessionId: string, zoomUserId: string) => `${sessionId}\u0000${zoomUserId}`;
+const frameKey = (f: FrameRef) => `${key(f.sessionId, f.zoomUserId)}\u0000${f.zoomTimestamp}`;
+
+export class FrameWriter {
+  readonly #o: FrameWriterOptions;
+  readonly #maxBatch: number;
+  /** Insertion order is age order: overflow drops from the front. */
+  #frames = new Map<string, FrameRow>();
+  #evictions: FrameRef[] = [];
+  #purges = new Set<string>();
+  #events: EventRow[] = [];
+  #participants = new Map<string, ParticipantTouch>();
+  #patches = new Map<string, SessionPatch>();
+  /** (session, zoom user) -> Participant.id, filled as rows are created. */
+  #participantIds = new Map<string, string>();
+  #bytes = 0;
+  #timer?: NodeJS.Timeout;
+  #flushing?: Promise<void>;
+  #failures = 0;
+  #closed = false;
+  #idleWaiters: (() => void)[] = [];
+
+  constructor(options: FrameWriterOptions) {
+    this.#o = options;
+    this.#maxBatch = options.maxBatch ?? 2000;
+  }
+
+  get bufferedBytes() {
+    return this.#bytes;
+  }
+
+  get pendingFrames() {
+    return this.#frames.size;
+  }
+
+  participant(touch: ParticipantTouch) {
+    const k = key(touch.sessionId, touch.zoomUserId);
+    const prev = this.#participants.get(k);
+    // A room match learned later must not be lost to a plain name touch.
+    this.#participants.set(k, { ...touch, roomId: touch.roomId ?? prev?.roomId });
+    this.#schedule();
+  }
+
+  addFrame(frame: FrameRow) {
+    this.participant({ sessionId: frame.sessionId, zoomUserId: frame.zoomUserId, name: frame.userName });
+    this.#frames.set(frameKey(frame), frame);
+    this.#bytes += FRAME_OVERHEAD_BYTES + frame.storageKey.length * 2;
+    this.#enforceBudget();
+    this.#schedule();
+  }
+
+  /**
+   * The policy evicted a stored frame: never write it if it is still buffered, and delete its row in any
+   * case (a replayed frame can be both buffered and already written by an earlier worker).
+   */
+  evictFrame(ref: FrameRef) {
+    const k = frameKey(ref);
+    const pending = this.#frames.get(k);
+    if (pending) {
+      this.#frames.delete(k);
+      this.#bytes -= FRAME_OVERHEAD_BYTES + pending.storageKey.length * 2;
+    }
+    this.#evictions.push(ref);
+    this.#schedule();
+  }
+
+  event(row: Omit<EventRow, "at"> & { at?: Date }) {
+    this.#events.push({ ...row, at: row.at ?? new Date() });
+    this.#bytes += EVENT_OVERHEAD_BYTES;
+    this.#enforceBudget();
+    this.#schedule();
+  }
+
+  /** Latest value wins per field: state updates are absolute, so replays are harmless. */
+  patchSession(sessionId: string, patch: SessionPatch) {
+    this.#patches.set(sessionId, { ...this.#patches.get(sessionId), ...patch });
+    this.#schedule();
+  }
+
+  /** Stream revoked: forget what is buffered for the session and delete every Frame row it has. */
+  purgeSession(sessionId: string) {
+    for (const [k, f] of this.#frames) {
+      if (f.sessionId === sessionId) {
+        this.#frames.delete(k);
+        this.#bytes -= FRAME_OVERHEAD_BYTES + f.storageKey.length * 2;
+      }
+    }
+    this.#evictions = this.#evictions.filter((e) => e.sessionId !== sessionId);
+    this.#purges.add(sessionId);
+    this.#schedule();
+  }
+
+  /** Resolves when everything buffered so far is written (or the writer is closed). */
+  async drain(timeoutMs = 10_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.#hasWork() && Date.now() < deadline) {
+      this.#schedule(0);
+      await new Promise<void>((resolve) => {
+        this.#idleWaiters.push(resolve);
+        setTimeout(resolve, 100).unref();
+      });
+    }
+    return !this.#hasWork();
+  }
+
+  async close(timeoutMs = 10_000) {
+    if (this.#closed) return;
+    const drained = await this.drain(timeoutMs);
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    await this.#flushing;
+    if (!drained) {
+      this.#o.log.error(
+        { frames: this.#frames.size, events: this.#events.length, bytes: this.#bytes },
+        "closing with rows the database never took: their frames are lost",
+      );
+      this.#o.metrics.framesDropped.inc({ reason: "db_buffer_overflow" }, this.#frames.size);
+    }
+  }
+
+  #hasWork() {
+    return (
+      this.#frames.size > 0 ||
+      this.#evictions.length > 0 ||
+      this.#events.length > 0 ||
+      this.#participants.size > 0 ||
+      this.#patches.size > 0 ||
+      this.#purges.size > 0
+    );
+  }
+
+  #schedule(
+    delay = this.#failures > 0 ? Math.min(RETRY_MAX_MS, 100 * 2 ** this.#failures) : this.#o.flushIntervalMs,
+  ) {
+    if (this.#closed || this.#flushing) return;
+    if (this.#timer && delay > 0) return;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#flushing = this.#flush().finally(() => {
+        this.#flushing = undefined;
+        if (this.#hasWork()) this.#schedule();
+        else for (const wake of this.#idleWaiters.splice(0)) wake();
+      });
+    }, delay);
+  }
+
+  #enforceBudget() {
+    let dropped = 0;
+    let droppedEvents = 0;
+    for (const [k, f] of this.#frames) {
+      if (this.#bytes <= this.#o.budgetBytes) break;
+      this.#frames.delete(k);
+      this.#bytes -= FRAME_OVERHEAD_BYTES + f.storageKey.length * 2;
+      dropped++;
+      void Promise.resolve(this.#o.onFrameDropped(f)).catch((err) =>
+        this.#o.log.error({ err, storageKey: f.storageKey }, "could not delete the file of a dropped frame"),
+      );
+    }
+    while (this.#bytes > this.#o.budgetBytes && this.#events.length > 0) {
+      this.#events.shift();
+      this.#bytes -= EVENT_OVERHEAD_BYTES;
+      droppedEvents++;
+    }
+    if (dropped + droppedEvents > 0) {
+      this.#o.metrics.framesDropped.inc({ reason: "db_buffer_overflow" }, dropped);
+      this.#o.log.warn(
+        { droppedFrames: dropped, droppedEvents, budgetBytes: this.#o.budgetBytes },
+        "database write buffer full: dropped the oldest rows (their files deleted)",
+      );
+    }
+    this.#o.metrics.dbBufferBytes.set(this.#bytes);
+  }
+
+  async #flush() {
+    const { db, metrics, log } = this.#o;
+    try {
+      await this.#writeParticipants(db);
+      await this.#writeFrames(db, metrics);
+      await this.#writeEvictions(db);
+      await this.#writePurges(db);
+      await this.#writePatches(db);
+      await this.#writeEvents(db);
+      if (this.#failures > 0) log.info({ failures: this.#failures }, "database writes recovered");
+      this.#failures = 0;
+    } catch (err) {
+      this.#failures++;
+      metrics.dbWriteFailures.inc();
+      const level = this.#failures === 1 || this.#failures % 20 === 0 ? "warn" : "debug";
+      log[level](
+        { err: { message: (err as Error).message }, failures: this.#failures, bufferedBytes: this.#bytes },
+        "database write failed; rows stay buffered and will be retried",
+      );
+    } finally {
+      metrics.dbBufferBytes.set(this.#bytes);
+    }
+  }
+
+  async #writeParticipants(db: Db) {
+    const needed = new Map<string, ParticipantTouch>(this.#participants);
+    for (const f of this.#frames.values()) {
+      const k = key(f.sessionId, f.zoomUserId);
+      if (!this.#participantIds.has(k) && !needed.has(k))
+        needed.set(k, { sessionId: f.sessionId, zoomUserId: f.zoomUserId, name: f.userName });
+    }
+    for (const e of this.#evictions) {
+      const k = key(e.sessionId, e.zoomUserId);
+      if (!this.#participantIds.has(k) && !needed.has(k))
+        needed.set(k, { sessionId: e.sessionId, zoomUserId: e.zoomUserId, name: "" });
+    }
+    if (needed.size === 0) return;
+    const touches = [...needed.values()];
+    await db.participant.createMany({
+      data: touches.map((t) => ({
+        sessionId: t.sessionId,
+        zoomUserId: t.zoomUserId,
+        name: t.name,
+        roomId: t.roomId,
+      })),
+      skipDuplicates: true,
+    });
+    const rows = await db.participant.findMany({
+      where: { OR: touches.map((t) => ({ sessionId: t.sessionId, zoomUserId: t.zoomUserId })) },
+      select: { id: true, sessionId: true, zoomUserId: true, roomId: true, name: true },
+    });
+    for (const r of rows) this.#participantIds.set(key(r.sessionId, r.zoomUserId), r.id);
+    // Rows that existed before (a resumed session) learn a room match or a real name here.
+    const updates = rows.filter((r) => {
+      const t = needed.get(key(r.sessionId, r.zoomUserId));
+      return t && ((t.roomId && r.roomId !== t.roomId) || (t.name && !r.name));
+    });
+    for (const r of updates) {
+      const t = needed.get(key(r.sessionId, r.zoomUserId))!;
+      await db.participant.update({
+        where: { id: r.id },
+        data: { ...(t.roomId ? { roomId: t.roomId } : {}), ...(t.name && !r.name ? { name: t.name } : {}) },
+      });
+    }
+    for (const t of touches) {
+      const k = key(t.sessionId, t.zoomUserId);
+      if (this.#participants.get(k) === t) this.#participants.delete(k);
+    }
+  }
+
+  async #writeFrames(db: Db, metrics: Metrics) {
+    while (this.#frames.size > 0) {
+      const batch = [...this.#frames.entries()].slice(0, this.#maxBatch);
+      await db.frame.createMany({
+        data: batch.map(([, f]) => ({
+          sessionId: f.sessionId,
+          participantId: this.#participantIds.get(key(f.sessionId, f.zoomUserId))!,
+          zoomTimestamp: BigInt(f.zoomTimestamp),
+          storageKey: f.storageKey,
+          bytes: f.bytes,
+          width: f.width,
+          height: f.height,
+          contentType: f.contentType,
+          contentHash: f.contentHash,
+        })),
+        skipDuplicates: true,
+      });
+      const now = performance.now();
+      const touched = new Set<string>();
+      for (const [k, f] of batch) {
+        // The same key may have been replaced meanwhile (a replayed frame): only remove what we wrote.
+        if (this.#frames.get(k) === f) {
+          this.#frames.delete(k);
+          this.#bytes -= FRAME_OVERHEAD_BYTES + f.storageKey.length * 2;
+        }
+        metrics.frameToRowLatency.observe((now - f.receivedAt) / 1000);
+        touched.add(this.#participantIds.get(key(f.sessionId, f.zoomUserId))!);
+      }
+      metrics.framesStored.inc(batch.length);
+      await this.#refreshFrameCounts(db, [...touched]);
+    }
+  }
+
+  async #writeEvictions(db: Db) {
+    if (this.#evictions.length === 0) return;
+    const batch = this.#evictions.slice(0, this.#maxBatch);
+    await db.frame.deleteMany({
+      where: {
+        OR: batch.map((e) => ({
+          sessionId: e.sessionId,
+          participantId: this.#participantIds.get(key(e.sessionId, e.zoomUserId))!,
+          zoomTimestamp: BigInt(e.zoomTimestamp),
+        })),
+      },
+    });
+    this.#evictions.splice(0, batch.length);
+    const touched = new Set(batch.map((e) => this.#participantIds.get(key(e.sessionId, e.zoomUserId))!));
+    await this.#refreshFrameCounts(db, [...touched]);
+  }
+
+  async #writePurges(db: Db) {
+    for (const sessionId of [...this.#purges]) {
+      await db.frame.deleteMany({ where: { sessionId } });
+      await db.participant.updateMany({ where: { sessionId }, data: { frameCount: 0 } });
+      this.#purges.delete(sessionId);
+    }
+  }
+
+  async #writePatches(db: Db) {
+    for (const [sessionId, patch] of [...this.#patches]) {
+      await db.captureSession.update({ where: { id: sessionId }, data: patch });
+      if (this.#patches.get(sessionId) === patch) this.#patches.delete(sessionId);
+    }
+  }
+
+  async #writeEvents(db: Db) {
+    if (this.#events.length === 0) return;
+    const batch = this.#events.slice(0, this.#maxBatch);
+    await db.sessionEvent.createMany({ data: batch });
+    this.#events.splice(0, batch.length);
+    this.#bytes -= EVENT_OVERHEAD_BYTES * batch.length;
+  }
+
+  /** Counts are recomputed, not incremented: a replayed batch cannot inflate them. */
+  async #refreshFrameCounts(db: Db, participantIds: string[]) {
+    if (participantIds.length === 0) return;
+    await db.$executeRaw`
+      UPDATE "Participant" p
+      SET "frameCount" = (SELECT count(*) FROM "Frame" f WHERE f."participantId" = p.id), "lastSeenAt" = now()
+      WHERE p.id = ANY(${participantIds}::text[])`;
+  }
+}

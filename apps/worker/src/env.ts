@@ -1,0 +1,174 @@
+// The worker's configuration: the ONLY reader of process.env in this app. One zod object with coercion and
+// defaults; the seed sample's variable names (ZM_*, S2S_ZM_*) keep working as aliases of the ZOOM_* ones.
+// A bad value stops the worker at start with a message naming the variable (see loadEnv / EnvError).
+import { hostname } from "node:os";
+import { parseKeyring } from "@capture/db";
+import { z } from "zod";
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((v) => (v === "" ? undefined : v))
+  .optional();
+
+const url = (protocols: string[]) =>
+  z
+    .string()
+    .trim()
+    .refine(
+      (v) => {
+        try {
+          return protocols.includes(new URL(v).protocol);
+        } catch {
+          return false;
+        }
+      },
+      `must be a ${protocols.join(" or ")} URL`,
+    );
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+export const EnvSchema = z.object({
+  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+  LOG_LEVEL: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]))
+    .default("info"),
+  DATABASE_URL: url(["postgresql:", "postgres:"]),
+  REDIS_URL: url(["redis:", "rediss:"]).default("redis://127.0.0.1:6379"),
+  /** Keyring for the secret columns (`keyId:base64key,...`), validated here so a typo fails at start. */
+  CAPTURE_ENCRYPTION_KEYS: z.string().superRefine((v, ctx) => {
+    try {
+      parseKeyring(v);
+    } catch (err) {
+      ctx.addIssue({ code: "custom", message: (err as Error).message });
+    }
+  }),
+  FRAMES_DIR: z.string().trim().min(1).default("recordings"),
+  ZOOM_API_BASE: url(["https:", "http:"]).default("https://api.zoom.us"),
+  ZOOM_OAUTH_BASE: url(["https:", "http:"]).default("https://zoom.us"),
+  WORKER_ID: z
+    .string()
+    .trim()
+    .min(1)
+    .default(() => `${hostname()}-${process.pid}`),
+  /** Capture sessions (long-running jobs) one worker holds at once. */
+  WORKER_CONCURRENCY: int(1, 2000).default(50),
+  /** Parallel zoom-events and rooms jobs. */
+  WORKER_JOB_CONCURRENCY: int(1, 100).default(8),
+  HEALTH_HOST: z.string().trim().min(1).default("127.0.0.1"),
+  /** 0 picks a free port (tests); the chosen port is logged. */
+  HEALTH_PORT: int(0, 65535).default(9464),
+  /** BullMQ key prefix: lets tests (and several deployments) share one Redis. */
+  QUEUE_PREFIX: z.string().trim().min(1).default("bull"),
+  /** See capture/processor.ts for why these numbers fit Zoom's ~60 s reconnect window. */
+  CAPTURE_LOCK_MS: int(2_000, 60_000).default(20_000),
+  CAPTURE_STALLED_CHECK_MS: int(1_000, 60_000).default(10_000),
+  /** Memory budget for rows waiting on the database (bytes); beyond it the oldest frames are dropped (counted). */
+  DB_BUFFER_BYTES: int(64 * 1024, 2 ** 31).default(32 * 1024 * 1024),
+  FRAME_FLUSH_MS: int(5, 5_000).default(50),
+  ROOM_JOB_ATTEMPTS: int(1, 20).default(5),
+  ROOM_JOB_BACKOFF_MS: int(10, 600_000).default(2_000),
+  /** How long a 202-accepted join may take to show up in the meeting before it counts as a failure. */
+  ROOM_CONFIRM_TIMEOUT_MS: int(100, 600_000).default(30_000),
+  EVENT_WS_LEASE_MS: int(1_000, 600_000).default(30_000),
+
+  // The seed sample's names (first name wins; the ZM_ spelling is the seed's).
+  ZOOM_CLIENT_ID: optionalText,
+  ZOOM_CLIENT_SECRET: optionalText,
+  S2S_ZOOM_CLIENT_ID: optionalText,
+  S2S_ZOOM_CLIENT_SECRET: optionalText,
+  ZOOM_ACCOUNT_ID: optionalText,
+  ZOOM_SECRET_TOKEN: optionalText,
+  ZOOM_MEETING_NUMBER: optionalText.pipe(
+    z
+      .string()
+      .regex(/^\d{6,15}$/, "must be the meeting number: 6 to 15 digits, no spaces")
+      .optional(),
+  ),
+  ZOOM_MEETING_PASSCODE: optionalText,
+  ZOOM_EVENT_WS_BASE: optionalText.pipe(url(["wss:", "ws:"]).optional()),
+  DEFAULT_TEAM_SLUG: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9-]{1,64}$/, "must be lowercase letters, digits and dashes")
+    .default("demo"),
+});
+export type Env = z.infer<typeof EnvSchema>;
+
+const ALIASES: Record<string, string> = {
+  ZM_CLIENT_ID: "ZOOM_CLIENT_ID",
+  ZM_CLIENT_SECRET: "ZOOM_CLIENT_SECRET",
+  S2S_ZM_CLIENT_ID: "S2S_ZOOM_CLIENT_ID",
+  S2S_ZM_CLIENT_SECRET: "S2S_ZOOM_CLIENT_SECRET",
+};
+
+export class EnvError extends Error {
+  override readonly name = "EnvError";
+  readonly code = "ENV_INVALID" as const;
+  constructor(readonly issues: { variable: string; message: string }[]) {
+    super(`invalid configuration: ${issues.map((i) => `${i.variable}: ${i.message}`).join("; ")}`);
+  }
+}
+
+export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
+  const input: Record<string, string | undefined> = { ...source };
+  for (const [seedName, name] of Object.entries(ALIASES)) {
+    if (!input[name] && input[seedName]) input[name] = input[seedName];
+  }
+  const parsed = EnvSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new EnvError(
+      parsed.error.issues.map((i) => ({
+        variable: String(i.path[0] ?? "?"),
+        // zod reports a missing variable as "expected string, received undefined": say it plainly.
+        message: input[String(i.path[0])] === undefined ? "is required" : i.message,
+      })),
+    );
+  }
+  const env = parsed.data;
+  const pairs: [keyof Env, keyof Env][] = [
+    ["ZOOM_CLIENT_ID", "ZOOM_CLIENT_SECRET"],
+    ["S2S_ZOOM_CLIENT_ID", "S2S_ZOOM_CLIENT_SECRET"],
+  ];
+  const issues: { variable: string; message: string }[] = [];
+  for (const [a, b] of pairs) {
+    if (Boolean(env[a]) !== Boolean(env[b])) {
+      const missing = env[a] ? b : a;
+      issues.push({ variable: missing, message: `is required when ${missing === a ? b : a} is set` });
+    }
+  }
+  if (env.S2S_ZOOM_CLIENT_ID && !env.ZOOM_ACCOUNT_ID) {
+    issues.push({ variable: "ZOOM_ACCOUNT_ID", message: "is required with S2S_ZOOM_CLIENT_ID" });
+  }
+  if (env.ZOOM_MEETING_NUMBER && !env.ZOOM_CLIENT_ID) {
+    issues.push({ variable: "ZOOM_CLIENT_ID", message: "is required with ZOOM_MEETING_NUMBER" });
+  }
+  if (issues.length > 0) throw new EnvError(issues);
+  return env;
+}
+
+/** The env with every secret replaced, for the start-up log line. */
+export function redactedEnv(env: Env): Record<string, unknown> {
+  const secret = /SECRET|TOKEN|PASSCODE|KEYS|PASSWORD/;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined) continue;
+    if (secret.test(k)) out[k] = "[redacted]";
+    else if (k.endsWith("_URL")) out[k] = redactUrl(String(v));
+    else out[k] = v;
+  }
+  return out;
+}
+
+function redactUrl(value: string): string {
+  try {
+    const u = new URL(value);
+    if (u.password) u.password = "redacted";
+    return u.toString();
+  } catch {
+    return "[unparseable]";
+  }
+}

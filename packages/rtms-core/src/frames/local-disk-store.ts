@@ -1,0 +1,171 @@
+// Frames as files, laid out as the seed sample does but under one folder per session:
+//   <rootDir>/<session>/<user_name>_<user_id>/<timestamp>.jpg
+// Every name is made safe, and every key is re-checked on the way in, so no key can reach outside rootDir.
+import { randomUUID } from "node:crypto";
+import { type FileHandle, mkdir, open, readFile, rename, rm, stat, unlink } from "node:fs/promises";
+import path from "node:path";
+import type { Readable } from "node:stream";
+import { safePathSegment } from "./safe-path.ts";
+import { type FrameStore, FrameStoreError, type FrameWrite, type StoredFrame } from "./store.ts";
+
+export interface LocalDiskFrameStoreOptions {
+  rootDir: string;
+  /** fsync each file (and its folder) before the rename: survives power loss, costs throughput. Default false. */
+  fsync?: boolean;
+}
+
+const SESSION_MAX_BYTES = 100;
+const USER_NAME_MAX_BYTES = 100;
+const USER_ID_MAX_BYTES = 64;
+const FILE_NAME = /^\d{1,16}\.(jpg|png)$/;
+
+export class LocalDiskFrameStore implements FrameStore {
+  readonly rootDir: string;
+  readonly #fsync: boolean;
+
+  constructor(options: LocalDiskFrameStoreOptions) {
+    this.rootDir = path.resolve(options.rootDir);
+    this.#fsync = options.fsync ?? false;
+  }
+
+  storageKeyFor(frame: FrameWrite): string {
+    if (!Number.isSafeInteger(frame.timestamp) || frame.timestamp < 0) {
+      throw new FrameStoreError(
+        "INVALID_FRAME",
+        `frame timestamp must be a non-negative integer, got ${frame.timestamp}`,
+      );
+    }
+    if (frame.format !== "jpg" && frame.format !== "png") {
+      throw new FrameStoreError("INVALID_FRAME", `unsupported frame format ${String(frame.format)}`);
+    }
+    const participant = `${safePathSegment(frame.userName, USER_NAME_MAX_BYTES)}_${safePathSegment(String(frame.userId), USER_ID_MAX_BYTES)}`;
+    return `${sessionFolder(frame.sessionKey)}/${participant}/${frame.timestamp}.${frame.format}`;
+  }
+
+  async put(frame: FrameWrite, bytes: Uint8Array): Promise<StoredFrame> {
+    const storageKey = this.storageKeyFor(frame);
+    const target = this.resolve(storageKey);
+    const dir = path.dirname(target);
+    // Leading dot: a real frame name never starts with one, so a temp file can't collide with or pose as one.
+    const temp = path.join(dir, `.${path.basename(target)}.${randomUUID()}.tmp`);
+    try {
+      await mkdir(dir, { recursive: true });
+      const handle = await open(temp, "wx");
+      try {
+        await handle.writeFile(bytes);
+        if (this.#fsync) await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temp, target);
+      if (this.#fsync) await syncDir(dir);
+    } catch (cause) {
+      await unlink(temp).catch(() => {});
+      throw new FrameStoreError("WRITE_FAILED", `could not write frame ${storageKey}`, { cause });
+    }
+    return { storageKey, bytes: bytes.byteLength };
+  }
+
+  async get(storageKey: string): Promise<Buffer> {
+    const file = this.resolve(storageKey);
+    try {
+      return await readFile(file);
+    } catch (cause) {
+      throw readError(storageKey, cause);
+    }
+  }
+
+  async createReadStream(storageKey: string): Promise<{ stream: Readable; bytes: number }> {
+    const file = this.resolve(storageKey);
+    let handle: FileHandle | undefined;
+    try {
+      handle = await open(file, "r");
+      const info = await handle.stat();
+      // The stream owns the handle from here and closes it when done or destroyed.
+      return { stream: handle.createReadStream(), bytes: info.size };
+    } catch (cause) {
+      await handle?.close().catch(() => {});
+      throw readError(storageKey, cause);
+    }
+  }
+
+  async delete(storageKey: string): Promise<boolean> {
+    const file = this.resolve(storageKey);
+    try {
+      await unlink(file);
+      return true;
+    } catch (cause) {
+      if (isNotFound(cause)) return false;
+      throw new FrameStoreError("WRITE_FAILED", `could not delete frame ${storageKey}`, { cause });
+    }
+  }
+
+  async deleteSession(sessionKey: string): Promise<void> {
+    const dir = this.#inside(path.join(this.rootDir, sessionFolder(sessionKey)), sessionKey);
+    await rm(dir, { recursive: true, force: true });
+  }
+
+  async exists(storageKey: string): Promise<boolean> {
+    const file = this.resolve(storageKey);
+    try {
+      return (await stat(file)).isFile();
+    } catch (cause) {
+      if (isNotFound(cause)) return false;
+      throw readError(storageKey, cause);
+    }
+  }
+
+  /**
+   * Absolute path of a key, or INVALID_STORAGE_KEY. A key must be exactly what storageKeyFor produces:
+   * three canonical segments (session, participant, `<timestamp>.<ext>`), and must resolve inside rootDir.
+   */
+  resolve(storageKey: string): string {
+    if (typeof storageKey !== "string" || storageKey.length > 1024) throw invalidKey(storageKey);
+    const segments = storageKey.split("/");
+    if (segments.length !== 3) throw invalidKey(storageKey);
+    const [session, participant, file] = segments as [string, string, string];
+    const canonical = (segment: string, maxBytes: number) => segment === safePathSegment(segment, maxBytes);
+    if (!canonical(session, SESSION_MAX_BYTES) || !canonical(participant, 255) || !FILE_NAME.test(file)) {
+      throw invalidKey(storageKey);
+    }
+    return this.#inside(path.resolve(this.rootDir, session, participant, file), storageKey);
+  }
+
+  /** The last line of defence: whatever the checks above missed, nothing outside rootDir is touched. */
+  #inside(resolved: string, key: string): string {
+    const relative = path.relative(this.rootDir, resolved);
+    if (relative === "" || relative.startsWith("..") || path.isAbsolute(relative)) throw invalidKey(key);
+    return resolved;
+  }
+}
+
+function sessionFolder(sessionKey: string): string {
+  if (typeof sessionKey !== "string" || sessionKey.trim() === "") {
+    throw new FrameStoreError("INVALID_FRAME", "session key is empty");
+  }
+  return safePathSegment(sessionKey, SESSION_MAX_BYTES);
+}
+
+function invalidKey(key: unknown): FrameStoreError {
+  const shown = typeof key === "string" ? JSON.stringify(key.slice(0, 200)) : typeof key;
+  return new FrameStoreError("INVALID_STORAGE_KEY", `invalid storage key ${shown}`);
+}
+
+function isNotFound(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | undefined)?.code === "ENOENT";
+}
+
+function readError(storageKey: string, cause: unknown): FrameStoreError {
+  return isNotFound(cause)
+    ? new FrameStoreError("NOT_FOUND", `no frame at ${storageKey}`, { cause })
+    : new FrameStoreError("READ_FAILED", `could not read frame ${storageKey}`, { cause });
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

@@ -34,7 +34,7 @@ export interface SessionPatch {
   stopReasonText?: string;
   endedAt?: Date;
   serverUrls?: string;
-  workerId?: string;
+  workerId?: string | null;
 }
 
 interface EventRow {

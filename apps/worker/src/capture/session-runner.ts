@@ -1,0 +1,439 @@
+// One capture session: an RTMS stream + the meeting's frame policy + the frame store + the batched
+// database writer. Lives as long as the stream (or until this worker releases it to another one).
+//
+// Frame path: metadata -> policy (no decoding) -> decode kept frames -> store file -> buffered row.
+// Store writes of one session run in arrival order (one promise chain), so an eviction never races the
+// write of the frame it evicts.
+import { createHash } from "node:crypto";
+import type { CaptureSession, Db, SessionEventType, SessionState } from "@capture/db";
+import type { CaptureControl, CaptureJob } from "@capture/jobs";
+import {
+  createFrameDecider,
+  type FrameDecider,
+  type FramePolicy,
+  type FrameRef,
+  type FrameStore,
+  parseFramePolicy,
+} from "@capture/rtms-core/frames";
+import type { Logger } from "../logger.ts";
+import type { Metrics } from "../metrics.ts";
+import type { ZoomApps } from "../zoom-apps.ts";
+import type { ControlBus } from "./control-bus.ts";
+import type { FrameWriter } from "./frame-writer.ts";
+import type {
+  OpenStreamSession,
+  StreamFrame,
+  StreamParticipant,
+  StreamSession,
+  StreamStopped,
+} from "./stream.ts";
+
+export interface CaptureDeps {
+  db: Db;
+  store: FrameStore;
+  writer: FrameWriter;
+  zoomApps: ZoomApps;
+  controlBus: ControlBus;
+  metrics: Metrics;
+  log: Logger;
+  workerId: string;
+  openStream: OpenStreamSession;
+  /** Called once per session when media first flows: ask the meeting's rooms to join. */
+  onMediaReady: (session: CaptureSession) => Promise<void>;
+}
+
+export type RunResult =
+  | { outcome: "stopped"; stopReason?: number; stopReasonText: string }
+  | { outcome: "released" }
+  | { outcome: "already-ended" };
+
+/** Stop reasons that mean something broke (vs. the meeting or a person ending it). */
+const FAILURE_REASONS = new Set([10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 24]);
+const STREAM_REVOKED = 8;
+
+export class CaptureSessionRunner {
+  readonly #deps: CaptureDeps;
+  readonly #job: CaptureJob;
+  readonly #log: Logger;
+  #row!: CaptureSession;
+  #stream?: StreamSession;
+  #decider!: FrameDecider;
+  #policy!: FramePolicy;
+  /** Storage keys of kept frames, only for policies that evict (the seed policy). */
+  readonly #keys = new Map<string, string>();
+  /** First name seen per user id: a participant's folder does not move if Zoom renames them. */
+  readonly #names = new Map<string, string>();
+  /** Team rooms by lowercase name, to recognise a Zoom Room when it joins. */
+  #rooms = new Map<string, string>();
+  readonly #roomParticipants = new Set<string>();
+  #chain: Promise<void> = Promise.resolve();
+  #reconnectCount = 0;
+  #mediaReadyOnce = false;
+  #finish!: (result: RunResult) => void;
+  readonly #done = new Promise<RunResult>((resolve) => {
+    this.#finish = resolve;
+  });
+  #ending = false;
+
+  constructor(deps: CaptureDeps, job: CaptureJob) {
+    this.#deps = deps;
+    this.#job = job;
+    this.#log = deps.log.child({ rtmsStreamId: job.rtmsStreamId });
+  }
+
+  get sessionId() {
+    return this.#row?.id;
+  }
+
+  /** Runs until the stream ends or the worker releases it. */
+  async run(): Promise<RunResult> {
+    const { db, metrics } = this.#deps;
+    const existing = await db.captureSession.findUnique({ where: { rtmsStreamId: this.#job.rtmsStreamId } });
+    if (existing && (existing.state === "STOPPED" || existing.state === "FAILED")) {
+      this.#log.info({ state: existing.state }, "stream already ended; nothing to capture");
+      return { outcome: "already-ended" };
+    }
+    const resumed = existing !== null && existing.state !== "PENDING";
+    this.#row = await db.captureSession.upsert({
+      where: { rtmsStreamId: this.#job.rtmsStreamId },
+      create: {
+        teamId: this.#job.teamId,
+        meetingId: this.#job.meetingId,
+        rtmsStreamId: this.#job.rtmsStreamId,
+        meetingUuid: this.#job.meetingUuid,
+        operatorId: this.#job.operatorId,
+        serverUrls: this.#job.serverUrls,
+        state: "CONNECTING",
+        workerId: this.#deps.workerId,
+      },
+      update: {
+        serverUrls: this.#job.serverUrls,
+        state: "CONNECTING",
+        workerId: this.#deps.workerId,
+        ...(resumed ? { reconnectCount: { increment: 1 } } : {}),
+      },
+    });
+    this.#reconnectCount = this.#row.reconnectCount;
+    if (resumed) {
+      metrics.reconnects.inc({ cause: "worker_takeover" });
+      this.#event("RECONNECT", undefined, { cause: "worker_takeover", workerId: this.#deps.workerId });
+    }
+    await this.#loadPolicy(resumed);
+    const rooms = await db.zoomRoom.findMany({
+      where: { teamId: this.#job.teamId },
+      select: { id: true, name: true },
+    });
+    this.#rooms = new Map(rooms.map((r) => [r.name.trim().toLowerCase(), r.id]));
+
+    const credentials = await this.#deps.zoomApps.rtmsCredentials(this.#job.teamId);
+    const stream = this.#deps.openStream({
+      ...credentials,
+      meetingUuid: this.#job.meetingUuid,
+      rtmsStreamId: this.#job.rtmsStreamId,
+      serverUrls: this.#job.serverUrls,
+      log: this.#log,
+    });
+    this.#stream = stream;
+    this.#wire(stream);
+    const unsubscribe = await this.#deps.controlBus.subscribe(this.#job.rtmsStreamId, (m) =>
+      this.#control(m),
+    );
+    metrics.activeSessions.inc();
+    try {
+      await stream.start();
+      this.#log.info(
+        { sessionId: this.#row.id, resumed, policy: this.#policy.kind },
+        "capture session started",
+      );
+      const result = await this.#done;
+      await this.#chain;
+      return result;
+    } finally {
+      metrics.activeSessions.dec();
+      await unsubscribe();
+    }
+  }
+
+  /** Hands the stream to another worker: sockets closed, Zoom NOT told to stop (no msg 21). */
+  async release() {
+    if (this.#ending) return this.#done;
+    this.#ending = true;
+    await this.#stream?.close({ closeStream: false }).catch((err) => this.#log.warn({ err }, "close failed"));
+    await this.#chain;
+    if (this.#row) {
+      this.#deps.writer.patchSession(this.#row.id, { state: "RECONNECTING", workerId: null });
+      this.#event("STREAM_STATE", undefined, { released: true, by: this.#deps.workerId });
+    }
+    this.#log.info("capture session released for another worker");
+    this.#finish({ outcome: "released" });
+    return this.#done;
+  }
+
+  async #loadPolicy(resumed: boolean) {
+    const meeting = this.#row.meetingId
+      ? await this.#deps.db.meeting.findUnique({ where: { id: this.#row.meetingId } })
+      : null;
+    const parsed = parseFramePolicy(meeting?.framePolicy ?? null);
+    if (!parsed.ok)
+      this.#log.warn({ message: parsed.message }, "meeting frame policy invalid; using the seed default");
+    this.#policy = parsed.ok ? parsed.policy : { kind: "seed", skipFirst: 3, keepNewest: 3 };
+    this.#decider = createFrameDecider(this.#policy);
+    if (resumed) await this.#restoreDecider();
+  }
+
+  /**
+   * A resumed session continues the policy where the last worker left it: the frames already stored are
+   * fed back so "keep the newest 3" still means 3, and warm-up is not repeated.
+   */
+  async #restoreDecider() {
+    const frames = await this.#deps.db.frame.findMany({
+      where: { sessionId: this.#row.id },
+      orderBy: { zoomTimestamp: "asc" },
+      select: {
+        zoomTimestamp: true,
+        storageKey: true,
+        bytes: true,
+        participant: { select: { zoomUserId: true, name: true } },
+      },
+    });
+    const warmed = new Set<string>();
+    for (const f of frames) {
+      const participantKey = f.participant.zoomUserId;
+      const timestamp = Number(f.zoomTimestamp);
+      this.#names.set(participantKey, this.#names.get(participantKey) ?? f.participant.name);
+      if (!warmed.has(participantKey) && this.#policy.kind === "seed") {
+        for (let i = 0; i < this.#policy.skipFirst; i++) {
+          this.#decider.decide({ participantKey, timestamp: timestamp - 1 - i, base64Length: 0 });
+        }
+      }
+      warmed.add(participantKey);
+      const decision = this.#decider.decide({ participantKey, timestamp, length: f.bytes, base64Length: 0 });
+      if (decision.keep && this.#policy.kind === "seed")
+        this.#keys.set(refKey({ participantKey, timestamp }), f.storageKey);
+    }
+  }
+
+  #wire(stream: StreamSession) {
+    const { metrics } = this.#deps;
+    stream.on("frame", (frame) => this.#onFrame(frame));
+    stream.on("participantJoin", (ps) => {
+      for (const p of ps) {
+        this.#touchParticipant(p);
+        this.#event("PARTICIPANT_JOIN", p.userId, { name: p.userName });
+      }
+    });
+    stream.on("participantLeave", (ps) => {
+      for (const p of ps) {
+        this.#event("PARTICIPANT_LEAVE", p.userId);
+        const roomId = this.#roomFor(p);
+        if (roomId) void this.#confirmRoomLeft(roomId);
+      }
+    });
+    stream.on("activeSpeaker", (p) => {
+      this.#touchParticipant(p);
+      this.#event("ACTIVE_SPEAKER", p.userId, { name: p.userName });
+    });
+    stream.on("videoOn", (ps) => {
+      for (const p of ps) this.#event("VIDEO_ON", p.userId);
+    });
+    stream.on("videoOff", (ps) => {
+      for (const p of ps) this.#event("VIDEO_OFF", p.userId);
+    });
+    stream.on("streamState", (state, reason) => this.#event("STREAM_STATE", undefined, { state, reason }));
+    stream.on("sessionState", (state, reason) => {
+      this.#event("SESSION_STATE", undefined, { state, reason });
+      if (state === 3) this.#state("PAUSED");
+      if (state === 4) this.#state("ACTIVE");
+    });
+    stream.on("mediaReady", () => {
+      this.#state("ACTIVE");
+      if (this.#mediaReadyOnce) return;
+      this.#mediaReadyOnce = true;
+      void this.#deps
+        .onMediaReady(this.#row)
+        .catch((err) => this.#log.error({ err }, "could not queue the meeting's room joins"));
+    });
+    stream.on("reconnecting", (cause) => {
+      metrics.reconnects.inc({ cause });
+      this.#reconnectCount++;
+      this.#deps.writer.patchSession(this.#row.id, {
+        state: "RECONNECTING",
+        reconnectCount: this.#reconnectCount,
+      });
+      this.#event("RECONNECT", undefined, { cause });
+    });
+    stream.on("reconnected", (cause) => {
+      this.#log.info({ cause }, "stream reconnected");
+      this.#state("ACTIVE");
+    });
+    stream.on("keepAlive", (latencyMs) => metrics.keepAliveLatency.observe(latencyMs / 1000));
+    stream.on("stopped", (stop) => void this.#stopped(stop));
+  }
+
+  #control(message: CaptureControl) {
+    this.#log.info({ type: message.type }, "capture control message");
+    if (message.type === "failover") {
+      this.#deps.writer.patchSession(this.#row.id, { serverUrls: message.serverUrls });
+      this.#event("FAILOVER", undefined, { eventTs: message.eventTs });
+      this.#stream?.failover(message.serverUrls);
+    } else if (message.type === "interrupted") {
+      this.#stream?.interrupted();
+    } else {
+      void this.#stopped({
+        reason: message.stopReason,
+        reasonText: "meeting.rtms_stopped",
+        terminal: true,
+      });
+    }
+  }
+
+  async #stopped(stop: StreamStopped) {
+    if (this.#ending) return;
+    this.#ending = true;
+    const { writer, store } = this.#deps;
+    await this.#stream?.close({ closeStream: false }).catch(() => {});
+    await this.#chain;
+    const failed = stop.reason !== undefined && FAILURE_REASONS.has(stop.reason);
+    if (stop.reason === STREAM_REVOKED) {
+      // Zoom's rule for a revoked stream: what was captured must go, files and rows.
+      writer.purgeSession(this.#row.id);
+      this.#keys.clear();
+      await store.deleteSession(this.#row.id);
+      this.#log.warn({ sessionId: this.#row.id }, "stream revoked: its frames were deleted");
+    }
+    writer.patchSession(this.#row.id, {
+      state: failed ? "FAILED" : "STOPPED",
+      stopReason: stop.reason,
+      stopReasonText: stop.reasonText,
+      endedAt: new Date(),
+    });
+    this.#event("STOPPED", undefined, {
+      reason: stop.reason,
+      reasonText: stop.reasonText,
+      terminal: stop.terminal,
+    });
+    this.#log.info({ reason: stop.reason, reasonText: stop.reasonText }, "capture session stopped");
+    this.#finish({ outcome: "stopped", stopReason: stop.reason, stopReasonText: stop.reasonText });
+  }
+
+  #onFrame(frame: StreamFrame) {
+    const { metrics } = this.#deps;
+    metrics.framesOffered.inc();
+    if (this.#ending) return;
+    const participantKey = frame.userId;
+    const decision = this.#decider.decide({
+      participantKey,
+      timestamp: frame.timestamp,
+      length: frame.length,
+      base64Length: frame.data.length,
+      data: this.#policy.dropDuplicates ? frame.data : undefined,
+    });
+    if (!decision.keep) {
+      metrics.framesDropped.inc({ reason: "policy" });
+      return;
+    }
+    metrics.framesKept.inc();
+    const receivedAt = performance.now();
+    this.#chain = this.#chain.then(() => this.#storeFrame(frame, decision.evict, receivedAt));
+  }
+
+  async #storeFrame(frame: StreamFrame, evict: FrameRef[], receivedAt: number) {
+    const { store, writer, metrics } = this.#deps;
+    const userName = this.#nameFor(frame);
+    const ref = { participantKey: frame.userId, timestamp: frame.timestamp };
+    const bytes = Buffer.from(frame.data, "base64");
+    const format = frame.data.startsWith("iVBORw0KGgo") ? "png" : "jpg";
+    let storageKey: string;
+    try {
+      ({ storageKey } = await store.put(
+        { sessionKey: this.#row.id, userName, userId: frame.userId, timestamp: frame.timestamp, format },
+        bytes,
+      ));
+    } catch (err) {
+      this.#decider.discard(ref, evict);
+      metrics.framesDropped.inc({ reason: "store_error" });
+      this.#log.error(
+        { err, userId: frame.userId, timestamp: frame.timestamp },
+        "frame store write failed; frame dropped",
+      );
+      return;
+    }
+    if (this.#policy.kind === "seed") this.#keys.set(refKey(ref), storageKey);
+    const roomId = this.#roomFor({ userId: frame.userId, userName: frame.userName });
+    if (roomId) this.#touchParticipant({ userId: frame.userId, userName: frame.userName });
+    writer.addFrame({
+      sessionId: this.#row.id,
+      zoomUserId: frame.userId,
+      userName,
+      zoomTimestamp: frame.timestamp,
+      storageKey,
+      bytes: bytes.byteLength,
+      contentType: format === "png" ? "image/png" : "image/jpeg",
+      contentHash: createHash("sha256").update(bytes).digest("hex"),
+      receivedAt,
+    });
+    for (const old of evict) {
+      const key = this.#keys.get(refKey(old));
+      this.#keys.delete(refKey(old));
+      writer.evictFrame({
+        sessionId: this.#row.id,
+        zoomUserId: old.participantKey,
+        zoomTimestamp: old.timestamp,
+      });
+      metrics.framesEvicted.inc();
+      if (key)
+        await store
+          .delete(key)
+          .catch((err) => this.#log.warn({ err, key }, "could not delete an evicted frame"));
+    }
+  }
+
+  #nameFor(p: StreamParticipant) {
+    let name = this.#names.get(p.userId);
+    if (name === undefined) {
+      name = p.userName ?? "";
+      this.#names.set(p.userId, name);
+    }
+    return name || "participant";
+  }
+
+  #roomFor(p: StreamParticipant): string | undefined {
+    const name = p.userName ?? this.#names.get(p.userId);
+    return name ? this.#rooms.get(name.trim().toLowerCase()) : undefined;
+  }
+
+  /** Records the participant; a Zoom Room is recognised by name, which is what confirms its join. */
+  #touchParticipant(p: StreamParticipant) {
+    const name = this.#nameFor(p);
+    const roomId = this.#roomFor(p);
+    if (roomId && !this.#roomParticipants.has(p.userId)) {
+      this.#roomParticipants.add(p.userId);
+      this.#log.info({ roomId, userId: p.userId }, "a Zoom Room joined the stream");
+    }
+    this.#deps.writer.participant({ sessionId: this.#row.id, zoomUserId: p.userId, name, roomId });
+  }
+
+  async #confirmRoomLeft(roomId: string) {
+    try {
+      await this.#deps.db.roomAction.updateMany({
+        where: { sessionId: this.#row.id, roomId, kind: "LEAVE", outcome: "ACCEPTED" },
+        data: { outcome: "CONFIRMED" },
+      });
+    } catch (err) {
+      this.#log.warn({ err, roomId }, "could not confirm a room leave");
+    }
+  }
+
+  #state(state: SessionState) {
+    this.#deps.writer.patchSession(this.#row.id, { state, workerId: this.#deps.workerId });
+  }
+
+  #event(type: SessionEventType, zoomUserId?: string, data?: Record<string, unknown>) {
+    const clean = data ? JSON.parse(JSON.stringify(data)) : undefined;
+    this.#deps.writer.event({ sessionId: this.#row.id, type, zoomUserId, data: clean });
+  }
+}
+
+function refKey(ref: FrameRef) {
+  return `${ref.participantKey}\u0000${ref.timestamp}`;
+}

@@ -1,0 +1,164 @@
+// The `zoom-events` queue: Zoom's events (from the portal's webhook route or our event WebSocket) turned
+// into capture jobs and control messages. Every branch is idempotent: Zoom redelivers, and both intake
+// paths may deliver the same event.
+import type { Db, Prisma } from "@capture/db";
+import { captureJobId, type JobQueues, ZoomEventJob } from "@capture/jobs";
+import { parseZoomEvent, type RtmsStartedPayload } from "@capture/rtms-core/webhook";
+import { type Job, UnrecoverableError } from "bullmq";
+import type { Redis } from "ioredis";
+import { publishControl } from "../capture/control-bus.ts";
+import type { Logger } from "../logger.ts";
+
+export interface IntakeDeps {
+  db: Db;
+  queues: JobQueues;
+  redis: Redis;
+  log: Logger;
+}
+
+/** States in which a capture job still owns (or will own) its stream. */
+const LIVE_STATES = new Set(["active", "waiting", "delayed", "prioritized", "waiting-children"]);
+
+export type IntakeResult =
+  | { action: "capture"; rtmsStreamId: string }
+  | { action: "failover"; rtmsStreamId: string }
+  | {
+      action: "duplicate" | "stale" | "ignored-unknown-meeting" | "control" | "recorded" | "ignored";
+      rtmsStreamId?: string;
+    };
+
+export async function processZoomEvent(job: Job, deps: IntakeDeps): Promise<IntakeResult> {
+  const data = ZoomEventJob.safeParse(job.data);
+  if (!data.success) throw new UnrecoverableError(`bad zoom-events payload: ${data.error.message}`);
+  const { teamId, eventTs } = data.data;
+  const parsed = parseZoomEvent({ event: data.data.event, event_ts: eventTs, payload: data.data.payload });
+  if (!parsed.ok) {
+    deps.log.warn(
+      { teamId, event: data.data.event, code: parsed.error.code },
+      "unreadable Zoom event; not retried",
+    );
+    throw new UnrecoverableError(parsed.error.message);
+  }
+  const event = parsed.event;
+  const log = deps.log.child({ teamId, event: event.event });
+  switch (event.kind) {
+    case "rtms_started":
+      return rtmsStarted(deps, log, teamId, eventTs, event.payload);
+    case "rtms_stopped": {
+      const { rtmsStreamId, stopReason } = event.payload;
+      const receivers = await publishControl(deps.redis, rtmsStreamId, {
+        type: "stopped",
+        stopReason,
+        eventTs,
+      });
+      if (receivers === 0) await stopIdleCapture(deps, rtmsStreamId, stopReason);
+      log.info({ rtmsStreamId, stopReason, receivers }, "rtms stopped");
+      return { action: "control", rtmsStreamId };
+    }
+    case "rtms_interrupted": {
+      const { rtmsStreamId } = event.payload;
+      const receivers = await publishControl(deps.redis, rtmsStreamId, { type: "interrupted", eventTs });
+      log.info({ rtmsStreamId, receivers }, "rtms interrupted");
+      return { action: "control", rtmsStreamId };
+    }
+    case "rtms_concurrency_near_limit":
+    case "rtms_concurrency_limited":
+    case "rtms_start_failed": {
+      // Operators must see these: an audit row (the portal lists them) and a warning.
+      await deps.db.auditEvent.create({
+        data: {
+          teamId,
+          action: `zoom.${event.kind}`,
+          targetType: "rtms_stream",
+          targetId: event.payload.rtmsStreamId ?? null,
+          data: JSON.parse(JSON.stringify({ eventTs, ...event.payload })) as Prisma.InputJsonValue,
+        },
+      });
+      log.warn({ ...event.payload }, "zoom rtms notice recorded");
+      return { action: "recorded", rtmsStreamId: event.payload.rtmsStreamId };
+    }
+    default:
+      log.debug("event not used by the worker");
+      return { action: "ignored" };
+  }
+}
+
+async function rtmsStarted(
+  deps: IntakeDeps,
+  log: Logger,
+  teamId: string,
+  eventTs: number,
+  payload: RtmsStartedPayload,
+): Promise<IntakeResult> {
+  const { rtmsStreamId, serverUrls } = payload;
+  const existing = await deps.queues.capture.getJob(captureJobId(rtmsStreamId));
+  if (existing && LIVE_STATES.has(await existing.getState())) {
+    const prev = existing.data as { startedEventTs: number; serverUrls: string };
+    if (prev.startedEventTs === eventTs && prev.serverUrls === serverUrls) {
+      log.info({ rtmsStreamId }, "duplicate rtms_started ignored");
+      return { action: "duplicate", rtmsStreamId };
+    }
+    if (eventTs < prev.startedEventTs) {
+      log.info({ rtmsStreamId }, "older rtms_started ignored");
+      return { action: "stale", rtmsStreamId };
+    }
+    // A newer rtms_started for a stream we run: Zoom moved it (failover). The job data is updated first
+    // so a worker that takes the job over later connects to the new server too.
+    await existing.updateData({ ...existing.data, serverUrls, startedEventTs: eventTs });
+    const receivers = await publishControl(deps.redis, rtmsStreamId, {
+      type: "failover",
+      serverUrls,
+      eventTs,
+    });
+    log.info({ rtmsStreamId, receivers }, "rtms failover to new server");
+    return { action: "failover", rtmsStreamId };
+  }
+
+  const meeting = payload.meetingId
+    ? await deps.db.meeting.findUnique({
+        where: { teamId_meetingNumber: { teamId, meetingNumber: payload.meetingId } },
+      })
+    : null;
+  if (!meeting) {
+    const team = await deps.db.team.findUnique({ where: { id: teamId } });
+    if (!team) throw new UnrecoverableError(`team ${teamId} does not exist`);
+    if (!team.captureUnknownMeetings) {
+      log.info(
+        { rtmsStreamId, meetingId: payload.meetingId },
+        "stream of an unregistered meeting ignored (team setting)",
+      );
+      return { action: "ignored-unknown-meeting", rtmsStreamId };
+    }
+  }
+  await deps.queues.addCapture({
+    teamId,
+    rtmsStreamId,
+    meetingUuid: payload.meetingUuid,
+    serverUrls,
+    operatorId: payload.operatorId,
+    zoomMeetingId: payload.meetingId,
+    meetingId: meeting?.id,
+    startedEventTs: eventTs,
+  });
+  log.info({ rtmsStreamId, meetingId: meeting?.id }, "capture queued");
+  return { action: "capture", rtmsStreamId };
+}
+
+/** rtms_stopped for a stream no worker runs right now: drop the waiting job and close the session row. */
+async function stopIdleCapture(deps: IntakeDeps, rtmsStreamId: string, stopReason?: number) {
+  const job = await deps.queues.capture.getJob(captureJobId(rtmsStreamId));
+  if (job) {
+    const state = await job.getState();
+    if (state === "waiting" || state === "delayed" || state === "prioritized")
+      await job.remove().catch(() => {});
+  }
+  await deps.db.captureSession.updateMany({
+    where: { rtmsStreamId, state: { notIn: ["STOPPED", "FAILED"] } },
+    data: {
+      state: "STOPPED",
+      stopReason: stopReason ?? null,
+      endedAt: new Date(),
+      stopReasonText: "meeting.rtms_stopped",
+    },
+  });
+}

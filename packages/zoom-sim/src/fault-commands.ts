@@ -1,0 +1,71 @@
+// Faults as data: the scenario timeline and the /_sim/faults route both describe a fault with this schema
+// and run it through applyFault, so the two can never drift apart.
+import { z } from "zod";
+import type { ZoomSim } from "./sim.ts";
+
+const streamTarget = { streamId: z.string().optional() };
+
+export const faultCommandSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("drop-media"), ...streamTarget }),
+  z.object({ type: z.literal("drop-signaling"), ...streamTarget }),
+  z.object({ type: z.literal("drop-event-ws") }),
+  z.object({ type: z.literal("keepalive"), mode: z.enum(["normal", "silent", "deaf"]) }),
+  z.object({ type: z.literal("binary-json"), on: z.boolean().default(true) }),
+  z.object({ type: z.literal("duplicate-rtms-started"), ...streamTarget }),
+  z.object({ type: z.literal("duplicate-webhook"), event: z.string().optional() }),
+  z.object({ type: z.literal("rtms-interrupted"), ...streamTarget }),
+  z.object({ type: z.literal("failover"), ...streamTarget }),
+  z.object({ type: z.literal("old-status-numbering"), on: z.boolean().default(true) }),
+  z.object({
+    type: z.literal("rate-limit"),
+    count: z.number().int().positive(),
+    retryAfterSec: z.number().int().nonnegative().optional(),
+  }),
+  z.object({ type: z.literal("slow-token"), delayMs: z.number().int().nonnegative() }),
+  z.object({ type: z.literal("revoke-tokens") }),
+  z.object({ type: z.literal("clear") }),
+]);
+export type FaultCommand = z.input<typeof faultCommandSchema>;
+
+/** Run one fault; returns how many things it touched (sockets, streams...), 1 for switches. */
+export function applyFault(sim: ZoomSim, input: FaultCommand): number {
+  const cmd = faultCommandSchema.parse(input);
+  const f = sim.faults;
+  switch (cmd.type) {
+    case "drop-media":
+      return f.dropMedia(cmd.streamId);
+    case "drop-signaling":
+      return f.dropSignaling(cmd.streamId);
+    case "drop-event-ws":
+      return sim.dropEventWsClients();
+    case "keepalive":
+      f.setKeepAlive(cmd.mode);
+      return 1;
+    case "binary-json":
+      f.setBinaryJson(cmd.on);
+      return 1;
+    case "duplicate-rtms-started":
+      return f.duplicateRtmsStarted(cmd.streamId);
+    case "duplicate-webhook":
+      return sim.webhooks.redeliver(cmd.event);
+    case "rtms-interrupted":
+      return f.rtmsInterrupted(cmd.streamId);
+    case "failover":
+      return f.failover(cmd.streamId);
+    case "old-status-numbering":
+      f.setOldStatusNumbering(cmd.on);
+      return 1;
+    case "rate-limit":
+      f.rateLimit(cmd.count, cmd.retryAfterSec === undefined ? {} : { retryAfterSec: cmd.retryAfterSec });
+      return 1;
+    case "slow-token":
+      f.slowToken(cmd.delayMs);
+      return 1;
+    case "revoke-tokens":
+      sim.tokens.revokeAll();
+      return 1;
+    case "clear":
+      f.clear();
+      return 1;
+  }
+}

@@ -1,0 +1,100 @@
+// Injected misbehaviour. Global switches live here as plain state that the servers read on their hot paths;
+// faults aimed at one stream (drop a socket, fail over...) are carried out by the stream through `actions`.
+
+export type KeepAliveFault =
+  /** Normal: msg 12 every interval, a socket is interrupted after the miss limit. */
+  | "normal"
+  /** The server stops sending msg 12 (a silent server: the client must notice on its own). */
+  | "silent"
+  /** The server stops reading: client messages, msg 13 included, are ignored, so it declares the client dead. */
+  | "deaf";
+
+export interface StreamFaultActions {
+  dropMedia(streamId?: string): number;
+  dropSignaling(streamId?: string): number;
+  duplicateRtmsStarted(streamId?: string): number;
+  rtmsInterrupted(streamId?: string): number;
+  failover(streamId?: string): number;
+}
+
+export interface RateLimitOptions {
+  /** Send a Retry-After header with this many seconds; omitted means no header (clients must back off). */
+  retryAfterSec?: number;
+}
+
+export const RATE_LIMIT_BODY = {
+  code: 429,
+  message: "You have reached the maximum per-second rate limit for this API. Try again later.",
+};
+
+export class Faults {
+  #rateLimitLeft = 0;
+  #retryAfterSec: number | undefined;
+  tokenDelayMs = 0;
+  binaryJson = false;
+  oldStatusNumbering = false;
+  keepAlive: KeepAliveFault = "normal";
+
+  constructor(private readonly actions: StreamFaultActions) {}
+
+  /** The next `count` REST calls (/v2/...) answer 429 with Zoom's body. */
+  rateLimit(count: number, opts: RateLimitOptions = {}): void {
+    this.#rateLimitLeft = count;
+    this.#retryAfterSec = opts.retryAfterSec;
+  }
+
+  /** Consumes one unit of a 429 burst; returns the Retry-After to send (null = none) or undefined if none left. */
+  takeRateLimit(): { retryAfterSec: number | null } | undefined {
+    if (this.#rateLimitLeft <= 0) return undefined;
+    this.#rateLimitLeft--;
+    return { retryAfterSec: this.#retryAfterSec ?? null };
+  }
+
+  /** Delay every token endpoint answer (0 turns it off). */
+  slowToken(delayMs: number): void {
+    this.tokenDelayMs = delayMs;
+  }
+
+  /** Send RTMS JSON in binary WebSocket frames (Zoom does it sometimes). */
+  setBinaryJson(on = true): void {
+    this.binaryJson = on;
+  }
+
+  /** Answer rejected handshakes with the older status table: invalid signature 15, duplicate 17. */
+  setOldStatusNumbering(on = true): void {
+    this.oldStatusNumbering = on;
+  }
+
+  setKeepAlive(mode: KeepAliveFault): void {
+    this.keepAlive = mode;
+  }
+
+  /** Terminate the media sockets of one stream (or all streams): returns how many sockets were dropped. */
+  dropMedia(streamId?: string): number {
+    return this.actions.dropMedia(streamId);
+  }
+  /** Terminate the signaling socket(s) without any stop message. */
+  dropSignaling(streamId?: string): number {
+    return this.actions.dropSignaling(streamId);
+  }
+  /** Deliver the stream's rtms_started again (a redelivered webhook or a repeated event). */
+  duplicateRtmsStarted(streamId?: string): number {
+    return this.actions.duplicateRtmsStarted(streamId);
+  }
+  /** Send meeting.rtms_interrupted for the stream (client should reconnect signaling, then media). */
+  rtmsInterrupted(streamId?: string): number {
+    return this.actions.rtmsInterrupted(streamId);
+  }
+  /** Move the stream to another server: old sockets are dropped and a new rtms_started carries new URLs. */
+  failover(streamId?: string): number {
+    return this.actions.failover(streamId);
+  }
+
+  clear(): void {
+    this.#rateLimitLeft = 0;
+    this.tokenDelayMs = 0;
+    this.binaryJson = false;
+    this.oldStatusNumbering = false;
+    this.keepAlive = "normal";
+  }
+}

@@ -1,0 +1,215 @@
+// Pre-rendered JPEG frames for simulated cameras. Encoding is the expensive part, so each face (name, id,
+// colour, size) is rendered at most once per clock tick (default: once per second) and every media socket
+// showing it reuses the same bytes; a load test with hundreds of streams costs one encode per visible face
+// per second, not one per frame sent. A frame is ready-to-send: the base64 text is kept as a Buffer so the
+// sender can splice it into the JSON message without re-encoding or escaping.
+
+import type { Logger } from "@capture/rtms-core/logger";
+import sharp from "sharp";
+import { createCanvas, drawText, fillRect, type Rgb, textWidth } from "./bitmap-font.ts";
+
+export interface Face {
+  userId: number;
+  name: string;
+  color: Rgb;
+}
+
+export type FrameSize = "sd" | "hd";
+export const FRAME_DIMENSIONS: Record<FrameSize, { width: number; height: number }> = {
+  sd: { width: 640, height: 360 },
+  hd: { width: 1280, height: 720 },
+};
+
+export interface RenderedFrame {
+  /** The JPEG as base64, ASCII bytes. */
+  base64: Buffer;
+  /** JPEG bytes before base64 (what msg 15's `length` carries). */
+  length: number;
+  width: number;
+  height: number;
+  /** Which clock tick the picture shows. */
+  tick: number;
+}
+
+interface Entry {
+  frame?: RenderedFrame;
+  rendering?: Promise<RenderedFrame>;
+  lastUsed: number;
+}
+
+export interface FrameCacheOptions {
+  logger: Logger;
+  /** How often the clock printed in the picture changes (and so how often a face is re-encoded). */
+  tickMs?: number;
+  now?: () => number;
+  quality?: number;
+}
+
+const EVICT_AFTER_MS = 30_000;
+const WHITE: Rgb = [255, 255, 255];
+
+/** A readable, stable colour per participant: hue from a hash of the name. */
+export function colorFor(seed: string): Rgb {
+  let h = 2166136261;
+  for (let i = 0; i < seed.length; i++) h = Math.imul(h ^ seed.charCodeAt(i), 16777619);
+  const hue = ((h >>> 0) % 360) / 60;
+  const c = 0.55 * 160;
+  const x = c * (1 - Math.abs((hue % 2) - 1));
+  const [r, g, b] =
+    hue < 1
+      ? [c, x, 0]
+      : hue < 2
+        ? [x, c, 0]
+        : hue < 3
+          ? [0, c, x]
+          : hue < 4
+            ? [0, x, c]
+            : hue < 5
+              ? [x, 0, c]
+              : [c, 0, x];
+  const base = 40;
+  return [Math.round(r + base), Math.round(g + base), Math.round(b + base)];
+}
+
+function clockText(ms: number): string {
+  return `${new Date(ms).toISOString().slice(11, 19)} UTC`;
+}
+
+/** Draw the picture: coloured background, the name large and centred, the user id and the clock below. */
+export async function renderFace(
+  face: Face,
+  size: FrameSize,
+  atMs: number,
+  quality = 70,
+): Promise<RenderedFrame> {
+  const { width, height } = FRAME_DIMENSIONS[size];
+  const canvas = createCanvas(width, height, face.color);
+  const name = face.name.length > 24 ? `${face.name.slice(0, 23)}~` : face.name;
+  const nameScale = Math.max(
+    2,
+    Math.min(Math.floor((width * 0.8) / Math.max(1, textWidth(name, 1))), height / 60),
+  );
+  const smallScale = Math.max(2, Math.round(height / 120));
+  const nameW = textWidth(name, nameScale);
+  const nameY = Math.round(height * 0.3);
+  // A darker band behind the name keeps it readable on any background colour.
+  const band: Rgb = [face.color[0] >> 1, face.color[1] >> 1, face.color[2] >> 1];
+  fillRect(canvas, 0, nameY - nameScale * 3, width, nameScale * 13, band);
+  drawText(canvas, name, Math.round((width - nameW) / 2), nameY, nameScale, WHITE);
+  const idText = `user ${face.userId}`;
+  drawText(
+    canvas,
+    idText,
+    Math.round((width - textWidth(idText, smallScale)) / 2),
+    Math.round(height * 0.62),
+    smallScale,
+    WHITE,
+  );
+  const clock = clockText(atMs);
+  drawText(
+    canvas,
+    clock,
+    Math.round((width - textWidth(clock, smallScale * 2)) / 2),
+    Math.round(height * 0.74),
+    smallScale * 2,
+    WHITE,
+  );
+  drawText(canvas, "zoom-sim", smallScale * 4, height - smallScale * 12, smallScale, WHITE);
+  const jpeg = await sharp(canvas.data, { raw: { width, height, channels: 3 } })
+    .jpeg({ quality })
+    .toBuffer();
+  return {
+    base64: Buffer.from(jpeg.toString("base64"), "ascii"),
+    length: jpeg.length,
+    width,
+    height,
+    tick: 0,
+  };
+}
+
+export class FrameCache {
+  readonly #entries = new Map<string, Entry>();
+  readonly #tickMs: number;
+  readonly #now: () => number;
+  readonly #quality: number;
+  readonly #log: Logger;
+  readonly #sweeper: NodeJS.Timeout;
+  #encodes = 0;
+
+  constructor(opts: FrameCacheOptions) {
+    this.#tickMs = opts.tickMs ?? 1000;
+    this.#now = opts.now ?? Date.now;
+    this.#quality = opts.quality ?? 70;
+    this.#log = opts.logger;
+    this.#sweeper = setInterval(() => this.#sweep(), EVICT_AFTER_MS);
+    this.#sweeper.unref();
+  }
+
+  /** How many JPEG encodes ran (for benchmarks). */
+  get encodes(): number {
+    return this.#encodes;
+  }
+
+  #key(face: Face, size: FrameSize): string {
+    return `${size}|${face.color.join(",")}|${face.userId}|${face.name}`;
+  }
+
+  /**
+   * The newest frame for this face, or undefined if none was ever rendered (a render is then started). When
+   * the clock has moved on, a refresh starts in the background and the previous picture is served meanwhile,
+   * so the send path never waits for an encoder.
+   */
+  get(face: Face, size: FrameSize): RenderedFrame | undefined {
+    const key = this.#key(face, size);
+    let entry = this.#entries.get(key);
+    const now = this.#now();
+    if (!entry) {
+      entry = { lastUsed: now };
+      this.#entries.set(key, entry);
+    }
+    entry.lastUsed = now;
+    const tick = Math.floor(now / this.#tickMs);
+    if ((!entry.frame || entry.frame.tick < tick) && !entry.rendering) this.#render(entry, face, size, tick);
+    return entry.frame;
+  }
+
+  /** Render now (if needed) and resolve with the frame: lets a participant's first frame be ready on time. */
+  async prepare(face: Face, size: FrameSize): Promise<RenderedFrame> {
+    const current = this.get(face, size);
+    const entry = this.#entries.get(this.#key(face, size));
+    if (entry?.rendering) return entry.rendering;
+    if (current) return current;
+    throw new Error("frame cache: render did not start");
+  }
+
+  #render(entry: Entry, face: Face, size: FrameSize, tick: number): void {
+    this.#encodes++;
+    const rendering = renderFace(face, size, tick * this.#tickMs, this.#quality).then(
+      (frame) => {
+        frame.tick = tick;
+        entry.frame = frame;
+        entry.rendering = undefined;
+        return frame;
+      },
+      (err: unknown) => {
+        entry.rendering = undefined;
+        this.#log.error({ err, user: face.userId }, "frame render failed");
+        throw err;
+      },
+    );
+    // The background refresh must never surface as an unhandled rejection; prepare() callers see the error.
+    rendering.catch(() => {});
+    entry.rendering = rendering;
+  }
+
+  #sweep(): void {
+    const cutoff = this.#now() - EVICT_AFTER_MS;
+    for (const [key, entry] of this.#entries)
+      if (entry.lastUsed < cutoff && !entry.rendering) this.#entries.delete(key);
+  }
+
+  close(): void {
+    clearInterval(this.#sweeper);
+    this.#entries.clear();
+  }
+}

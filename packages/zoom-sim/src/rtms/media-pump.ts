@@ -1,0 +1,119 @@
+// What flows on one media socket after CLIENT_READY_ACK: video frames (msg 15) at the requested fps, and
+// optionally silent audio (msg 14). Frames are cached JPEGs spliced into a JSON template, so the per-frame
+// cost is one small header plus a buffer copy.
+
+import type { MediaParams } from "@capture/rtms-core/protocol";
+import { DataOpt, MediaType, MsgType, Resolution } from "@capture/rtms-core/protocol";
+import type { FrameCache, FrameSize } from "../frames/frame-cache.ts";
+import type { SimParticipant } from "../meeting.ts";
+import type { RtmsSocket } from "./rtms-socket.ts";
+
+export interface PumpContext {
+  frames: FrameCache;
+  /** Who is on screen for this data_opt right now (camera state is checked by the pump). */
+  videoSource(dataOpt: number): SimParticipant | undefined;
+  /** First timestamp for a new pump: after every timestamp the stream already sent, so they never repeat. */
+  videoTimestampBase(stepMs: number): number;
+  noteVideoTimestamp(ts: number): void;
+  sendAudio: boolean;
+  paused(): boolean;
+  counters: { framesSent: number; framesSkipped: number; audioSent: number };
+}
+
+const SUFFIX_CACHE = new Map<string, Buffer>();
+
+function sizeFor(resolution: number | undefined): FrameSize {
+  return resolution === Resolution.SD ? "sd" : "hd";
+}
+
+/** JSON of msg 15 around the base64 data, which needs no escaping. Field order as in Zoom's samples. */
+function videoPrefix(p: SimParticipant): Buffer {
+  return Buffer.from(
+    `{"msg_type":${MsgType.MEDIA_DATA_VIDEO},"content":{"user_id":${p.userId},"user_name":${JSON.stringify(p.name)},"data":"`,
+  );
+}
+
+function audioSilence(
+  sampleRateCode: number,
+  channels: number,
+  sendRateMs: number,
+): { b64: string; length: number } {
+  const key = `${sampleRateCode}|${channels}|${sendRateMs}`;
+  const cached = SUFFIX_CACHE.get(key);
+  const rate = [8000, 16000, 32000, 48000][sampleRateCode] ?? 16000;
+  const length = Math.round((rate * sendRateMs) / 1000) * 2 * channels;
+  if (cached) return { b64: cached.toString("ascii"), length };
+  const b64 = Buffer.alloc(length).toString("base64");
+  SUFFIX_CACHE.set(key, Buffer.from(b64, "ascii"));
+  return { b64, length };
+}
+
+export class MediaPump {
+  #timers: NodeJS.Timeout[] = [];
+
+  constructor(
+    private readonly socket: RtmsSocket,
+    private readonly mediaType: number,
+    private readonly params: MediaParams,
+    private readonly ctx: PumpContext,
+  ) {}
+
+  get wantsVideo(): boolean {
+    return (this.mediaType & (MediaType.VIDEO | MediaType.ALL)) !== 0;
+  }
+
+  start(): void {
+    if (this.#timers.length) return;
+    if (this.wantsVideo) this.#startVideo();
+    if (this.ctx.sendAudio && (this.mediaType & (MediaType.AUDIO | MediaType.ALL)) !== 0) this.#startAudio();
+  }
+
+  #startVideo(): void {
+    const video = this.params.video ?? {};
+    const fps = video.fps ?? 5;
+    const dataOpt = video.data_opt ?? DataOpt.VIDEO_SINGLE_ACTIVE_STREAM;
+    const size = sizeFor(video.resolution);
+    const step = 1000 / fps;
+    const base = this.ctx.videoTimestampBase(step);
+    let tick = 0;
+    const timer = setInterval(() => {
+      tick++;
+      if (this.ctx.paused()) return;
+      const who = this.ctx.videoSource(dataOpt);
+      // No message at all while the camera is off (section 3).
+      if (!who?.camera) return;
+      const frame = this.ctx.frames.get(who, size);
+      if (!frame) return;
+      const timestamp = Math.round(base + tick * step);
+      const suffix = Buffer.from(`","length":${frame.length},"timestamp":${timestamp}}}`);
+      const bytes = Buffer.concat([videoPrefix(who), frame.base64, suffix]);
+      if (this.socket.sendBytes(bytes)) {
+        this.ctx.counters.framesSent++;
+        this.ctx.noteVideoTimestamp(timestamp);
+      } else {
+        this.ctx.counters.framesSkipped++;
+      }
+    }, step);
+    this.#timers.push(timer);
+  }
+
+  #startAudio(): void {
+    const audio = this.params.audio ?? {};
+    const sendRate = audio.send_rate ?? 20;
+    const { b64, length } = audioSilence(audio.sample_rate ?? 1, audio.channel ?? 1, sendRate);
+    const timer = setInterval(() => {
+      if (this.ctx.paused()) return;
+      this.socket.send({
+        msg_type: MsgType.MEDIA_DATA_AUDIO,
+        content: { user_id: "0", user_name: "", data: b64, length, timestamp: Date.now() },
+      });
+      this.ctx.counters.audioSent++;
+    }, sendRate);
+    this.#timers.push(timer);
+  }
+
+  stop(): void {
+    for (const t of this.#timers) clearInterval(t);
+    this.#timers = [];
+  }
+}

@@ -1,0 +1,22 @@
+export type ZoomEventWsErrorCode =
+  /** Zoom answered build_connection with success:false (e.g. "token is empty", an expired token). */
+  | "BUILD_CONNECTION_FAILED"
+  /** No access token could be obtained (see `cause`, a ZoomApiError). */
+  | "TOKEN_FAILED"
+  /** build_connection did not arrive in time. */
+  | "CONNECT_TIMEOUT"
+  /** Nothing was received for too long, heartbeats included: the connection is dead. */
+  | "HEARTBEAT_TIMEOUT"
+  /** The socket itself failed (DNS, TLS, refused, reset). */
+  | "SOCKET_ERROR";
+
+export class ZoomEventWsError extends Error {
+  override readonly name = "ZoomEventWsError";
+  constructor(
+    readonly code: ZoomEventWsErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -293,6 +293,22 @@ describe("listRooms", () => {
     }
   });
 
+  it("tolerates empty or odd informational fields but requires id and name", async () => {
+    zoom.api = () => ({
+      status: 200,
+      body: {
+        rooms: [
+          { id: "a", name: "A", location_id: "", room_id: null, status: 3 },
+          { id: 7, name: "B" },
+        ],
+      },
+    });
+    expect(await client().listRooms()).toEqual([
+      { id: "a", name: "A", roomId: undefined, locationId: undefined, status: "3" },
+      { id: "7", name: "B", roomId: undefined, locationId: undefined, status: undefined },
+    ]);
+  });
+
   it("stops on a repeated page token instead of looping forever", async () => {
     zoom.api = () => ({ status: 200, body: { next_page_token: "same", rooms: [room(1)] } });
     await expect(client().listRooms()).rejects.toMatchObject({ code: "ZOOM_BAD_RESPONSE" });

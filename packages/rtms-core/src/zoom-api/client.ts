@@ -67,6 +67,13 @@ export interface Accepted {
 }
 
 const idString = z.union([z.string().min(1), z.number()]).transform(String);
+/** Informational fields: whatever Zoom sends (absent, null, "", a number) must not fail the whole list. */
+const optionalText = z
+  .union([z.string(), z.number()])
+  .transform((v) => (v === "" ? undefined : String(v)))
+  .optional()
+  .nullable()
+  .catch(undefined);
 
 const RoomsPage = z.looseObject({
   page_size: z.number().optional(),
@@ -75,10 +82,10 @@ const RoomsPage = z.looseObject({
     .array(
       z.looseObject({
         id: idString,
-        room_id: idString.optional().nullable(),
+        room_id: optionalText,
         name: z.string(),
-        location_id: idString.optional().nullable(),
-        status: z.string().optional().nullable(),
+        location_id: optionalText,
+        status: optionalText,
       }),
     )
     .optional()

@@ -1,0 +1,21 @@
+import { env } from "~/env.ts";
+import { handleZoomWebhook } from "~/modules/webhook/lib/handle-webhook.ts";
+import { logger } from "~/server/logger.ts";
+import { db, keyring, queues } from "~/server/services.ts";
+
+export const dynamic = "force-dynamic";
+
+export async function POST(req: Request, ctx: { params: Promise<{ teamId: string }> }) {
+  const { teamId } = await ctx.params;
+  return handleZoomWebhook(
+    {
+      db: db(),
+      keyring: keyring(),
+      queues: queues(),
+      maxBytes: env().WEBHOOK_MAX_BYTES,
+      log: logger().child({ route: "webhook" }),
+    },
+    req,
+    teamId,
+  );
+}

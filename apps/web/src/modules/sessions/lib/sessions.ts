@@ -1,0 +1,219 @@
+// Capture sessions of a team: the list, one session's detail, and the data behind its timeline chart.
+// Every read is scoped by teamId; another team's session id reads as missing.
+import type { Db, SessionEventType, SessionState } from "@capture/db";
+import { stopReasonText } from "@capture/rtms-core/protocol";
+import { AppError } from "~/server/errors.ts";
+
+export const SESSION_PAGE_SIZE = 50;
+
+export interface SessionRow {
+  id: string;
+  meetingName: string | null;
+  meetingUuid: string;
+  state: SessionState;
+  startedAt: Date;
+  endedAt: Date | null;
+  durationSec: number;
+  participants: number;
+  frames: number;
+  reconnects: number;
+  stopReason: string | null;
+}
+
+function durationSec(startedAt: Date, endedAt: Date | null, now: Date): number {
+  return Math.max(0, Math.round(((endedAt ?? now).getTime() - startedAt.getTime()) / 1000));
+}
+
+export function describeStopReason(code: number | null, text: string | null): string | null {
+  if (text) return text;
+  if (code === null) return null;
+  return `${stopReasonText(code)} (${code})`;
+}
+
+/** Newest first; keyset on (createdAt, id) so later pages cost the same as the first. */
+export async function listSessions(
+  db: Db,
+  teamId: string,
+  opts: { before?: { createdAt: Date; id: string }; now?: Date } = {},
+): Promise<{ rows: SessionRow[]; next: { createdAt: Date; id: string } | null }> {
+  const now = opts.now ?? new Date();
+  const before = opts.before;
+  const sessions = await db.captureSession.findMany({
+    where: {
+      teamId,
+      ...(before
+        ? {
+            OR: [
+              { createdAt: { lt: before.createdAt } },
+              { createdAt: before.createdAt, id: { lt: before.id } },
+            ],
+          }
+        : {}),
+    },
+    include: {
+      meeting: { select: { name: true } },
+      participants: { select: { frameCount: true } },
+    },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: SESSION_PAGE_SIZE + 1,
+  });
+  const page = sessions.slice(0, SESSION_PAGE_SIZE);
+  const last = page.at(-1);
+  return {
+    rows: page.map((s) => ({
+      id: s.id,
+      meetingName: s.meeting?.name ?? null,
+      meetingUuid: s.meetingUuid,
+      state: s.state,
+      startedAt: s.startedAt,
+      endedAt: s.endedAt,
+      durationSec: durationSec(s.startedAt, s.endedAt, now),
+      participants: s.participants.length,
+      frames: s.participants.reduce((n, p) => n + p.frameCount, 0),
+      reconnects: s.reconnectCount,
+      stopReason: describeStopReason(s.stopReason, s.stopReasonText),
+    })),
+    next: sessions.length > SESSION_PAGE_SIZE && last ? { createdAt: last.createdAt, id: last.id } : null,
+  };
+}
+
+export interface TimelineEvent {
+  at: number;
+  type: SessionEventType;
+  zoomUserId: string | null;
+  label: string;
+}
+
+export interface SessionSnapshot {
+  id: string;
+  state: SessionState;
+  meetingId: string | null;
+  meetingName: string | null;
+  meetingUuid: string;
+  rtmsStreamId: string;
+  startedAt: number;
+  endedAt: number | null;
+  durationSec: number;
+  reconnects: number;
+  stopReason: string | null;
+  participants: {
+    id: string;
+    zoomUserId: string;
+    name: string;
+    isRoom: boolean;
+    frameCount: number;
+    firstSeenAt: number;
+    lastSeenAt: number;
+  }[];
+  events: TimelineEvent[];
+  roomActions: {
+    id: string;
+    roomName: string;
+    kind: string;
+    outcome: string;
+    attempt: number;
+    message: string | null;
+    at: number;
+  }[];
+  /** Changes whenever anything shown changes: the live stream sends a snapshot only when it differs. */
+  version: string;
+}
+
+/** At most this many events are charted; a long meeting's older events are summarised by the counts. */
+export const TIMELINE_EVENT_LIMIT = 2000;
+
+function eventLabel(type: SessionEventType, data: unknown, name: string | undefined): string {
+  const who = name ?? "";
+  switch (type) {
+    case "PARTICIPANT_JOIN":
+      return `${who} joined`;
+    case "PARTICIPANT_LEAVE":
+      return `${who} left`;
+    case "ACTIVE_SPEAKER":
+      return `${who} speaking`;
+    case "VIDEO_ON":
+      return `${who} camera on`;
+    case "VIDEO_OFF":
+      return `${who} camera off`;
+    default: {
+      const detail = data && typeof data === "object" ? JSON.stringify(data).slice(0, 120) : "";
+      return `${type.toLowerCase().replaceAll("_", " ")}${who ? ` (${who})` : ""}${detail ? ` ${detail}` : ""}`;
+    }
+  }
+}
+
+export async function getSessionSnapshot(
+  db: Db,
+  teamId: string,
+  id: string,
+  now = new Date(),
+): Promise<SessionSnapshot> {
+  const s = await db.captureSession.findFirst({
+    where: { id, teamId },
+    include: {
+      meeting: { select: { name: true } },
+      participants: { orderBy: { firstSeenAt: "asc" } },
+      events: { orderBy: { at: "desc" }, take: TIMELINE_EVENT_LIMIT },
+      roomActions: { include: { room: { select: { name: true } } }, orderBy: { createdAt: "asc" } },
+    },
+  });
+  if (!s) throw new AppError("NOT_FOUND", "No such session");
+  const names = new Map(s.participants.map((p) => [p.zoomUserId, p.name]));
+  const events = s.events.reverse().map((e) => ({
+    at: e.at.getTime(),
+    type: e.type,
+    zoomUserId: e.zoomUserId,
+    label: eventLabel(e.type, e.data, e.zoomUserId ? names.get(e.zoomUserId) : undefined),
+  }));
+  const participants = s.participants.map((p) => ({
+    id: p.id,
+    zoomUserId: p.zoomUserId,
+    name: p.name,
+    isRoom: p.roomId !== null,
+    frameCount: p.frameCount,
+    firstSeenAt: p.firstSeenAt.getTime(),
+    lastSeenAt: p.lastSeenAt.getTime(),
+  }));
+  const roomActions = s.roomActions.map((a) => ({
+    id: a.id,
+    roomName: a.room.name,
+    kind: a.kind,
+    outcome: a.outcome,
+    attempt: a.attempt,
+    message: a.message,
+    at: a.updatedAt.getTime(),
+  }));
+  const version = [
+    s.updatedAt.getTime(),
+    s.state,
+    participants.map((p) => `${p.id}:${p.frameCount}:${p.lastSeenAt}`).join(","),
+    events.length,
+    events.at(-1)?.at ?? 0,
+    roomActions.map((a) => `${a.id}:${a.outcome}:${a.at}`).join(","),
+  ].join("|");
+  return {
+    id: s.id,
+    state: s.state,
+    meetingId: s.meetingId,
+    meetingName: s.meeting?.name ?? null,
+    meetingUuid: s.meetingUuid,
+    rtmsStreamId: s.rtmsStreamId,
+    startedAt: s.startedAt.getTime(),
+    endedAt: s.endedAt?.getTime() ?? null,
+    durationSec: durationSec(s.startedAt, s.endedAt, now),
+    reconnects: s.reconnectCount,
+    stopReason: describeStopReason(s.stopReason, s.stopReasonText),
+    participants,
+    events,
+    roomActions,
+    version,
+  };
+}
+
+export const LIVE_STATES: ReadonlySet<SessionState> = new Set([
+  "PENDING",
+  "CONNECTING",
+  "ACTIVE",
+  "RECONNECTING",
+  "PAUSED",
+]);

@@ -179,7 +179,8 @@ export class WebhookSender {
     if (this.deliveries.length > MAX_RECORDS) this.deliveries.shift();
     this.opts.onDelivered(record);
     const delay = this.opts.retryDelaysMs[attempt - 1];
-    if (!record.ok && delay !== undefined) {
+    // A target removed meanwhile gets no more redeliveries.
+    if (!record.ok && delay !== undefined && this.#targets.has(url)) {
       this.opts.log.warn(
         { url, event: event.event, status: record.status, attempt },
         "webhook failed: will redeliver",

@@ -20,7 +20,7 @@ export interface PumpContext {
   counters: { framesSent: number; framesSkipped: number; audioSent: number };
 }
 
-const SUFFIX_CACHE = new Map<string, Buffer>();
+const SILENCE_CACHE = new Map<number, string>();
 
 function sizeFor(resolution: number | undefined): FrameSize {
   return resolution === Resolution.SD ? "sd" : "hd";
@@ -33,18 +33,19 @@ function videoPrefix(p: SimParticipant): Buffer {
   );
 }
 
+/** Base64 of one packet of silence (L16: two bytes per sample and channel), cached per shape. */
 function audioSilence(
   sampleRateCode: number,
   channels: number,
   sendRateMs: number,
 ): { b64: string; length: number } {
-  const key = `${sampleRateCode}|${channels}|${sendRateMs}`;
-  const cached = SUFFIX_CACHE.get(key);
   const rate = [8000, 16000, 32000, 48000][sampleRateCode] ?? 16000;
   const length = Math.round((rate * sendRateMs) / 1000) * 2 * channels;
-  if (cached) return { b64: cached.toString("ascii"), length };
-  const b64 = Buffer.alloc(length).toString("base64");
-  SUFFIX_CACHE.set(key, Buffer.from(b64, "ascii"));
+  let b64 = SILENCE_CACHE.get(length);
+  if (!b64) {
+    b64 = Buffer.alloc(length).toString("base64");
+    SILENCE_CACHE.set(length, b64);
+  }
   return { b64, length };
 }
 
@@ -101,13 +102,11 @@ export class MediaPump {
     const audio = this.params.audio ?? {};
     const sendRate = audio.send_rate ?? 20;
     const { b64, length } = audioSilence(audio.sample_rate ?? 1, audio.channel ?? 1, sendRate);
+    // Mixed audio carries user_id 0 (an integer, like the ids of video frames).
+    const prefix = `{"msg_type":${MsgType.MEDIA_DATA_AUDIO},"content":{"user_id":0,"user_name":"","data":"${b64}","length":${length},"timestamp":`;
     const timer = setInterval(() => {
       if (this.ctx.paused()) return;
-      this.socket.send({
-        msg_type: MsgType.MEDIA_DATA_AUDIO,
-        content: { user_id: "0", user_name: "", data: b64, length, timestamp: Date.now() },
-      });
-      this.ctx.counters.audioSent++;
+      if (this.socket.sendBytes(Buffer.from(`${prefix}${Date.now()}}}`))) this.ctx.counters.audioSent++;
     }, sendRate);
     this.#timers.push(timer);
   }

@@ -218,7 +218,7 @@ export class ZoomEventWsClient extends EventEmitter<ZoomEventWsEvents> {
         new ZoomEventWsError("CONNECT_TIMEOUT", `no build_connection within ${this.#connectTimeoutMs} ms`),
       );
     }, this.#connectTimeoutMs);
-    ws.on("message", (data, isBinary) => this.#onMessage(conn, data, isBinary));
+    ws.on("message", (data) => this.#onMessage(conn, data));
     ws.on("error", (error) => {
       if (conn.retired) return;
       this.#log.warn({ err: error.message }, "event websocket error");
@@ -232,12 +232,16 @@ export class ZoomEventWsClient extends EventEmitter<ZoomEventWsEvents> {
     });
   }
 
-  #onMessage(conn: Connection, data: WebSocket.RawData, _isBinary: boolean): void {
+  /** Text and binary frames alike: JSON may come in either. */
+  #onMessage(conn: Connection, data: WebSocket.RawData): void {
     if (conn.retired) return;
     conn.lastInboundAt = this.#clock.now();
-    const text = Array.isArray(data)
-      ? Buffer.concat(data).toString("utf8")
-      : Buffer.from(data as ArrayBuffer).toString("utf8");
+    const bytes = Array.isArray(data)
+      ? Buffer.concat(data)
+      : Buffer.isBuffer(data)
+        ? data
+        : Buffer.from(data);
+    const text = bytes.toString("utf8");
     let frame: z.infer<typeof Frame>;
     try {
       frame = Frame.parse(JSON.parse(text));

@@ -1,0 +1,131 @@
+// One media socket: handshake (3 -> 4) with parameters checked BEFORE anything is sent (the same rules the
+// server applies), then media messages 14-18 handed on as parsed metadata plus the payload still in base64.
+// Decoding is the caller's choice, after its frame policy has decided whether the frame is worth it.
+
+import type { Logger } from "../logger.ts";
+import { type HandshakeCredentials, mediaHandshakeReq } from "../protocol/builders.ts";
+import { MsgType } from "../protocol/constants.ts";
+import type { ProtocolError } from "../protocol/errors.ts";
+import { validateMediaParams } from "../protocol/media-params.ts";
+import type { MediaData, MediaParams, RtmsMessage } from "../protocol/messages.ts";
+import { classifyStatus } from "../protocol/status.ts";
+import { type Clock, systemClock } from "./clock.ts";
+import { type SocketCloseInfo, SocketConnection } from "./connection.ts";
+import { TypedEmitter } from "./emitter.ts";
+import { RtmsSessionError } from "./errors.ts";
+import { isMsg, waitForMessage } from "./wait-for.ts";
+
+export interface MediaClientOptions {
+  url: string;
+  credentials: HandshakeCredentials;
+  /** MediaType bits, or 32 for the single "all" socket. */
+  mediaType: number;
+  mediaParams: MediaParams;
+  logger: Logger;
+  clock?: Clock;
+  keepAliveTimeoutMs?: number;
+  maxMessageBytes?: number;
+  handshakeTimeoutMs?: number;
+}
+
+export type MediaClientEvents = {
+  media: [MediaData];
+  keepAlive: [{ timestamp: number; latencyMs: number }];
+  protocolError: [ProtocolError];
+  close: [SocketCloseInfo];
+};
+
+const isMediaData = (m: RtmsMessage): m is MediaData =>
+  m.msg_type >= MsgType.MEDIA_DATA_AUDIO && m.msg_type <= MsgType.MEDIA_DATA_CHAT;
+
+export class MediaClient extends TypedEmitter<MediaClientEvents> {
+  readonly #o: MediaClientOptions;
+  readonly #clock: Clock;
+  readonly #conn: SocketConnection;
+  #sequence = 0;
+
+  constructor(opts: MediaClientOptions) {
+    super();
+    this.#o = opts;
+    this.#clock = opts.clock ?? systemClock;
+    this.#conn = new SocketConnection(opts.url, {
+      logger: opts.logger,
+      clock: this.#clock,
+      ...(opts.keepAliveTimeoutMs !== undefined ? { keepAliveTimeoutMs: opts.keepAliveTimeoutMs } : {}),
+      ...(opts.maxMessageBytes !== undefined ? { maxMessageBytes: opts.maxMessageBytes } : {}),
+    });
+    this.#conn.on("message", (msg) => {
+      if (isMediaData(msg)) this.emit("media", msg);
+    });
+    this.#conn.on("keepAlive", (k) => this.emit("keepAlive", k));
+    this.#conn.on("protocolError", (e) => this.emit("protocolError", e));
+    this.#conn.on("close", (c) => this.emit("close", c));
+  }
+
+  get url(): string {
+    return this.#o.url;
+  }
+
+  get mediaType(): number {
+    return this.#o.mediaType;
+  }
+
+  get isOpen(): boolean {
+    return this.#conn.isOpen;
+  }
+
+  /** Validate, open, handshake. Resolves with the parameters the server accepted. */
+  async connect(): Promise<MediaParams> {
+    const checked = validateMediaParams(this.#o.mediaParams);
+    if (!checked.ok) {
+      throw new RtmsSessionError(
+        "invalid_media_params",
+        `media params refused locally: ${checked.statusCode} ${checked.reason}`,
+        classifyStatus(checked.statusCode, checked.reason),
+      );
+    }
+    await this.#conn.open();
+    const answer = waitForMessage(
+      this.#conn,
+      isMsg(MsgType.DATA_HAND_SHAKE_RESP),
+      this.#o.handshakeTimeoutMs ?? 10_000,
+      this.#clock,
+      "media handshake response",
+      "handshake_timeout",
+    );
+    this.#conn.send(
+      mediaHandshakeReq(this.#o.credentials, this.#o.mediaType, this.#o.mediaParams, {
+        sequence: this.#sequence++,
+      }),
+    );
+    let resp: Awaited<typeof answer>;
+    try {
+      resp = await answer;
+    } catch (err) {
+      this.#conn.terminate();
+      throw err;
+    }
+    if (resp.status_code !== 0) {
+      const status = classifyStatus(resp.status_code, resp.reason);
+      this.#conn.close();
+      throw new RtmsSessionError(
+        "handshake_rejected",
+        `media handshake rejected: ${status.code} ${status.text}`,
+        status,
+      );
+    }
+    return resp.media_params ?? this.#o.mediaParams;
+  }
+
+  close(): void {
+    this.#conn.close();
+  }
+
+  terminate(): void {
+    this.#conn.terminate();
+  }
+
+  whenClosed(): Promise<void> {
+    return this.#conn.whenClosed();
+  }
+}

@@ -1,0 +1,210 @@
+// The signaling socket of one stream: handshake (1 -> 2), event subscription (5), ready acks (7), events (6),
+// stream/session state (8/9), state requests (10/11, 19/20), stream close (21/22), video subscription (28/29).
+// It does not decide anything about reconnection: it reports, and RtmsSession decides.
+
+import type { Logger } from "../logger.ts";
+import {
+  clientReadyAck,
+  eventSubscription,
+  type HandshakeCredentials,
+  sessionStateReq,
+  signalingHandshakeReq,
+  streamCloseReq,
+  streamStateReq,
+  videoSubscriptionReq,
+} from "../protocol/builders.ts";
+import { MsgType } from "../protocol/constants.ts";
+import type { ProtocolError } from "../protocol/errors.ts";
+import type {
+  RtmsEvent,
+  RtmsMessage,
+  ServerUrls,
+  SessionStateResp,
+  SessionStateUpdate,
+  StreamCloseResp,
+  StreamStateResp,
+  StreamStateUpdate,
+  VideoSubscriptionResp,
+} from "../protocol/messages.ts";
+import { classifyStatus } from "../protocol/status.ts";
+import { type Clock, systemClock } from "./clock.ts";
+import { type SocketCloseInfo, SocketConnection } from "./connection.ts";
+import { TypedEmitter } from "./emitter.ts";
+import { RtmsSessionError } from "./errors.ts";
+import { isMsg, waitForMessage } from "./wait-for.ts";
+
+export interface SignalingClientOptions {
+  url: string;
+  credentials: HandshakeCredentials;
+  logger: Logger;
+  clock?: Clock;
+  keepAliveTimeoutMs?: number;
+  maxMessageBytes?: number;
+  handshakeTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  /** msg 1 buffer_data (Zoom's default true: up to 60 s of earlier audio is delivered). */
+  bufferData?: boolean;
+}
+
+export type SignalingEvents = {
+  event: [RtmsEvent];
+  streamState: [StreamStateUpdate];
+  sessionState: [SessionStateUpdate];
+  videoSubscription: [VideoSubscriptionResp];
+  /** Any other message (11, 20, 22, reserved 23-27...). */
+  message: [RtmsMessage];
+  keepAlive: [{ timestamp: number; latencyMs: number }];
+  protocolError: [ProtocolError];
+  close: [SocketCloseInfo];
+};
+
+export class SignalingClient extends TypedEmitter<SignalingEvents> {
+  readonly #o: SignalingClientOptions;
+  readonly #clock: Clock;
+  readonly #conn: SocketConnection;
+  #sequence = 0;
+
+  constructor(opts: SignalingClientOptions) {
+    super();
+    this.#o = opts;
+    this.#clock = opts.clock ?? systemClock;
+    this.#conn = new SocketConnection(opts.url, {
+      logger: opts.logger,
+      clock: this.#clock,
+      ...(opts.keepAliveTimeoutMs !== undefined ? { keepAliveTimeoutMs: opts.keepAliveTimeoutMs } : {}),
+      ...(opts.maxMessageBytes !== undefined ? { maxMessageBytes: opts.maxMessageBytes } : {}),
+    });
+    this.#conn.on("message", (msg) => this.#route(msg));
+    this.#conn.on("keepAlive", (k) => this.emit("keepAlive", k));
+    this.#conn.on("protocolError", (e) => this.emit("protocolError", e));
+    this.#conn.on("close", (c) => this.emit("close", c));
+  }
+
+  get url(): string {
+    return this.#o.url;
+  }
+
+  get isOpen(): boolean {
+    return this.#conn.isOpen;
+  }
+
+  /**
+   * Open the socket and do the handshake. Resolves with the media server URLs. A rejected handshake rejects
+   * with "handshake_rejected" and its status classification (both status numberings understood).
+   */
+  async connect(): Promise<ServerUrls> {
+    await this.#conn.open();
+    const answer = waitForMessage(
+      this.#conn,
+      isMsg(MsgType.SIGNALING_HAND_SHAKE_RESP),
+      this.#o.handshakeTimeoutMs ?? 10_000,
+      this.#clock,
+      "signaling handshake response",
+      "handshake_timeout",
+    );
+    this.#conn.send(
+      signalingHandshakeReq(this.#o.credentials, {
+        sequence: this.#sequence++,
+        ...(this.#o.bufferData !== undefined ? { bufferData: this.#o.bufferData } : {}),
+      }),
+    );
+    let resp: Awaited<typeof answer>;
+    try {
+      resp = await answer;
+    } catch (err) {
+      this.#conn.terminate();
+      throw err;
+    }
+    if (resp.status_code !== 0) {
+      const status = classifyStatus(resp.status_code, resp.reason);
+      // Zoom closes the socket itself after a refusal; closing from our side too avoids a half-open socket.
+      this.#conn.close();
+      throw new RtmsSessionError(
+        "handshake_rejected",
+        `signaling handshake rejected: ${status.code} ${status.text}`,
+        status,
+      );
+    }
+    return resp.media_server?.server_urls ?? {};
+  }
+
+  subscribeEvents(eventTypes: readonly number[], subscribe = true): boolean {
+    return this.#conn.send(eventSubscription(eventTypes, subscribe));
+  }
+
+  /** msg 7: media flows only after it, and it is due after EVERY successful media handshake. */
+  sendReadyAck(): boolean {
+    return this.#conn.send(clientReadyAck(this.#o.credentials.rtmsStreamId));
+  }
+
+  requestStreamState(): Promise<StreamStateResp> {
+    return this.#request(
+      streamStateReq(this.#o.credentials.rtmsStreamId),
+      isMsg(MsgType.STREAM_STATE_RESP),
+      "msg 20",
+    );
+  }
+
+  requestSessionState(sessionId?: string): Promise<SessionStateResp> {
+    return this.#request(sessionStateReq(sessionId), isMsg(MsgType.SESSION_STATE_RESP), "msg 11");
+  }
+
+  /** msg 21: ask Zoom to end the stream (stop reason 20 follows). Resolves with msg 22. */
+  closeStream(): Promise<StreamCloseResp> {
+    return this.#request(
+      streamCloseReq(this.#o.credentials.rtmsStreamId),
+      isMsg(MsgType.STREAM_CLOSE_RESP),
+      "msg 22",
+    );
+  }
+
+  /** msg 28 -> 29 for one participant (data_opt 4). */
+  subscribeVideo(userId: string, subscribe = true): Promise<VideoSubscriptionResp> {
+    const isAnswer = (m: RtmsMessage): m is VideoSubscriptionResp =>
+      m.msg_type === MsgType.VIDEO_SUBSCRIPTION_RESP && m.user_id === String(userId);
+    return this.#request(videoSubscriptionReq(userId, subscribe, this.#clock.now()), isAnswer, "msg 29");
+  }
+
+  close(): void {
+    this.#conn.close();
+  }
+
+  terminate(): void {
+    this.#conn.terminate();
+  }
+
+  whenClosed(): Promise<void> {
+    return this.#conn.whenClosed();
+  }
+
+  #request<T extends RtmsMessage>(
+    req: RtmsMessage,
+    match: (m: RtmsMessage) => m is T,
+    what: string,
+  ): Promise<T> {
+    if (!this.#conn.isOpen)
+      return Promise.reject(new RtmsSessionError("not_connected", `cannot send ${what} request`));
+    const answer = waitForMessage(this.#conn, match, this.#o.requestTimeoutMs ?? 5_000, this.#clock, what);
+    this.#conn.send(req);
+    return answer;
+  }
+
+  #route(msg: RtmsMessage): void {
+    switch (msg.msg_type) {
+      case MsgType.EVENT_UPDATE:
+        this.emit("event", msg.event);
+        break;
+      case MsgType.STREAM_STATE_UPDATE:
+        this.emit("streamState", msg);
+        break;
+      case MsgType.SESSION_STATE_UPDATE:
+        this.emit("sessionState", msg);
+        break;
+      case MsgType.VIDEO_SUBSCRIPTION_RESP:
+        this.emit("videoSubscription", msg);
+        break;
+      default:
+        this.emit("message", msg);
+    }
+  }
+}

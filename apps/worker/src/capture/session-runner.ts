@@ -23,6 +23,7 @@ import type { FrameWriter } from "./frame-writer.ts";
 import type {
   OpenStreamSession,
   StreamFrame,
+  StreamHandlers,
   StreamParticipant,
   StreamSession,
   StreamStopped,
@@ -126,15 +127,17 @@ export class CaptureSessionRunner {
     this.#rooms = new Map(rooms.map((r) => [r.name.trim().toLowerCase(), r.id]));
 
     const credentials = await this.#deps.zoomApps.rtmsCredentials(this.#job.teamId);
-    const stream = this.#deps.openStream({
-      ...credentials,
-      meetingUuid: this.#job.meetingUuid,
-      rtmsStreamId: this.#job.rtmsStreamId,
-      serverUrls: this.#job.serverUrls,
-      log: this.#log,
-    });
+    const stream = this.#deps.openStream(
+      {
+        ...credentials,
+        meetingUuid: this.#job.meetingUuid,
+        rtmsStreamId: this.#job.rtmsStreamId,
+        serverUrls: this.#job.serverUrls,
+        log: this.#log,
+      },
+      this.#handlers(),
+    );
     this.#stream = stream;
-    this.#wire(stream);
     const unsubscribe = await this.#deps.controlBus.subscribe(this.#job.rtmsStreamId, (m) =>
       this.#control(m),
     );
@@ -213,61 +216,62 @@ export class CaptureSessionRunner {
     }
   }
 
-  #wire(stream: StreamSession) {
+  #handlers(): StreamHandlers {
     const { metrics } = this.#deps;
-    stream.on("frame", (frame) => this.#onFrame(frame));
-    stream.on("participantJoin", (ps) => {
-      for (const p of ps) {
+    return {
+      frame: (frame) => this.#onFrame(frame),
+      participantJoin: (ps) => {
+        for (const p of ps) {
+          this.#touchParticipant(p);
+          this.#event("PARTICIPANT_JOIN", p.userId, { name: p.userName });
+        }
+      },
+      participantLeave: (ps) => {
+        for (const p of ps) this.#event("PARTICIPANT_LEAVE", p.userId);
+      },
+      activeSpeaker: (p) => {
         this.#touchParticipant(p);
-        this.#event("PARTICIPANT_JOIN", p.userId, { name: p.userName });
-      }
-    });
-    stream.on("participantLeave", (ps) => {
-      for (const p of ps) {
-        this.#event("PARTICIPANT_LEAVE", p.userId);
-        const roomId = this.#roomFor(p);
-        if (roomId) void this.#confirmRoomLeft(roomId);
-      }
-    });
-    stream.on("activeSpeaker", (p) => {
-      this.#touchParticipant(p);
-      this.#event("ACTIVE_SPEAKER", p.userId, { name: p.userName });
-    });
-    stream.on("videoOn", (ps) => {
-      for (const p of ps) this.#event("VIDEO_ON", p.userId);
-    });
-    stream.on("videoOff", (ps) => {
-      for (const p of ps) this.#event("VIDEO_OFF", p.userId);
-    });
-    stream.on("streamState", (state, reason) => this.#event("STREAM_STATE", undefined, { state, reason }));
-    stream.on("sessionState", (state, reason) => {
-      this.#event("SESSION_STATE", undefined, { state, reason });
-      if (state === 3) this.#state("PAUSED");
-      if (state === 4) this.#state("ACTIVE");
-    });
-    stream.on("mediaReady", () => {
-      this.#state("ACTIVE");
-      if (this.#mediaReadyOnce) return;
-      this.#mediaReadyOnce = true;
-      void this.#deps
-        .onMediaReady(this.#row)
-        .catch((err) => this.#log.error({ err }, "could not queue the meeting's room joins"));
-    });
-    stream.on("reconnecting", (cause) => {
-      metrics.reconnects.inc({ cause });
-      this.#reconnectCount++;
-      this.#deps.writer.patchSession(this.#row.id, {
-        state: "RECONNECTING",
-        reconnectCount: this.#reconnectCount,
-      });
-      this.#event("RECONNECT", undefined, { cause });
-    });
-    stream.on("reconnected", (cause) => {
-      this.#log.info({ cause }, "stream reconnected");
-      this.#state("ACTIVE");
-    });
-    stream.on("keepAlive", (latencyMs) => metrics.keepAliveLatency.observe(latencyMs / 1000));
-    stream.on("stopped", (stop) => void this.#stopped(stop));
+        this.#event("ACTIVE_SPEAKER", p.userId, { name: p.userName });
+      },
+      videoOn: (ps) => {
+        for (const p of ps) this.#event("VIDEO_ON", p.userId);
+      },
+      videoOff: (ps) => {
+        for (const p of ps) this.#event("VIDEO_OFF", p.userId);
+      },
+      streamState: (state, reason) => this.#event("STREAM_STATE", undefined, { state, reason }),
+      sessionState: (state, reason) => {
+        this.#event("SESSION_STATE", undefined, { state, reason });
+        if (state === 3) this.#state("PAUSED");
+        if (state === 4) this.#state("ACTIVE");
+      },
+      mediaReady: () => {
+        this.#state("ACTIVE");
+        if (this.#mediaReadyOnce) return;
+        this.#mediaReadyOnce = true;
+        void this.#deps
+          .onMediaReady(this.#row)
+          .catch((err) => this.#log.error({ err }, "could not queue the meeting's room joins"));
+      },
+      reconnecting: (cause) => {
+        metrics.reconnects.inc({ cause });
+        this.#reconnectCount++;
+        this.#deps.writer.patchSession(this.#row.id, {
+          state: "RECONNECTING",
+          reconnectCount: this.#reconnectCount,
+        });
+        this.#event("RECONNECT", undefined, { cause });
+      },
+      reconnected: (cause) => {
+        this.#log.info({ cause }, "stream reconnected");
+        this.#state("ACTIVE");
+      },
+      keepAlive: (latencyMs) => metrics.keepAliveLatency.observe(latencyMs / 1000),
+      stopped: (stop) => {
+        // Our own close (release) also ends in "stopped": that is not the end of the stream.
+        if (stop.source !== "closed") void this.#stopped(stop);
+      },
+    };
   }
 
   #control(message: CaptureControl) {
@@ -279,11 +283,7 @@ export class CaptureSessionRunner {
     } else if (message.type === "interrupted") {
       this.#stream?.interrupted();
     } else {
-      void this.#stopped({
-        reason: message.stopReason,
-        reasonText: "meeting.rtms_stopped",
-        terminal: true,
-      });
+      this.#stream?.markStopped(message.stopReason);
     }
   }
 
@@ -411,17 +411,6 @@ export class CaptureSessionRunner {
       this.#log.info({ roomId, userId: p.userId }, "a Zoom Room joined the stream");
     }
     this.#deps.writer.participant({ sessionId: this.#row.id, zoomUserId: p.userId, name, roomId });
-  }
-
-  async #confirmRoomLeft(roomId: string) {
-    try {
-      await this.#deps.db.roomAction.updateMany({
-        where: { sessionId: this.#row.id, roomId, kind: "LEAVE", outcome: "ACCEPTED" },
-        data: { outcome: "CONFIRMED" },
-      });
-    } catch (err) {
-      this.#log.warn({ err, roomId }, "could not confirm a room leave");
-    }
   }
 
   #state(state: SessionState) {

@@ -20,11 +20,13 @@ export interface StreamParticipant {
 export interface StreamStopped {
   reason?: number;
   reasonText: string;
-  /** True when Zoom ended the stream (nothing to reconnect to); false when the client gave up. */
+  /** True when nothing can bring the stream back (Zoom ended it or refused us for good). */
   terminal: boolean;
+  /** "closed" when we closed it ourselves (release or shutdown). */
+  source: "zoom" | "handshake" | "gave_up" | "closed";
 }
 
-export interface StreamEvents {
+export interface StreamHandlers {
   frame: (frame: StreamFrame) => void;
   participantJoin: (participants: StreamParticipant[]) => void;
   participantLeave: (participants: StreamParticipant[]) => void;
@@ -42,10 +44,11 @@ export interface StreamEvents {
 }
 
 export interface StreamSession {
-  on<K extends keyof StreamEvents>(event: K, listener: StreamEvents[K]): void;
   start(): Promise<void>;
   failover(serverUrls: string): void;
   interrupted(): void;
+  /** meeting.rtms_stopped arrived by webhook or event WebSocket. */
+  markStopped(reason?: number): void;
   /** closeStream=false releases the sockets without telling Zoom to stop (another worker takes over). */
   close(options: { closeStream: boolean }): Promise<void>;
 }
@@ -59,4 +62,4 @@ export interface StreamSessionOptions {
   log: Logger;
 }
 
-export type OpenStreamSession = (options: StreamSessionOptions) => StreamSession;
+export type OpenStreamSession = (options: StreamSessionOptions, handlers: StreamHandlers) => StreamSession;

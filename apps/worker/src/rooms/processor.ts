@@ -60,7 +60,8 @@ export async function processRoomsJob(
     case "room.leave":
       return runRoomAction(job, token, deps, data, "ROOM_LEAVE");
     case "room.confirm": {
-      const confirmed = await isRoomInSession(deps.db, data.sessionId, data.roomId);
+      // A one-shot check of a join (e.g. asked from the portal): is the room in the stream now?
+      const confirmed = (await roomPresence(deps.db, data.sessionId, data.roomId)) === "present";
       await deps.db.roomAction.update({
         where: { id: data.roomActionId },
         data: { outcome: confirmed ? "CONFIRMED" : "UNCONFIRMED" },
@@ -167,17 +168,14 @@ async function runRoomAction(
       throw err;
     }
 
-    if (data.kind === "room.leave") {
-      await record("ACCEPTED", { httpStatus: 202 });
-      roomLog.info("room asked to leave");
-      return { outcome: "ACCEPTED" };
-    }
     await record("ACCEPTED", { httpStatus: 202 });
+    // 202 is only "accepted": the room must actually show up in (or vanish from) the stream.
     const sessionId = data.sessionId;
+    const want = data.kind === "room.join" ? "present" : "absent";
     const confirmed =
       sessionId !== undefined &&
       (await waitFor(
-        () => isRoomInSession(db, sessionId, room.id),
+        async () => (await roomPresence(db, sessionId, room.id)) === want,
         deps.confirmTimeoutMs,
         deps.confirmPollMs ?? 250,
       ));
@@ -185,9 +183,14 @@ async function runRoomAction(
       await record("UNCONFIRMED");
       throw new Error(
         sessionId
-          ? `Zoom accepted the join but the room did not appear in the meeting within ${deps.confirmTimeoutMs} ms`
-          : "Zoom accepted the join but there is no capture session to confirm it against",
+          ? `Zoom accepted the ${data.kind === "room.join" ? "join" : "leave"} but the room was not ${want} in the meeting within ${deps.confirmTimeoutMs} ms`
+          : "Zoom accepted the request but there is no capture session to confirm it against",
       );
+    }
+    if (data.kind === "room.leave") {
+      await record("CONFIRMED");
+      roomLog.info("room left and confirmed");
+      return { outcome: "CONFIRMED" };
     }
     await record("CONFIRMED");
     const meeting = await db.meeting.findUniqueOrThrow({ where: { id: data.meetingId } });
@@ -263,9 +266,24 @@ async function recordRetryItem(
   deps.log.warn({ jobId: job.id, kind, attempts, reason }, "room job failed for good; recorded for retry");
 }
 
-async function isRoomInSession(db: Db, sessionId: string, roomId: string): Promise<boolean> {
-  const n = await db.participant.count({ where: { sessionId, roomId } });
-  return n > 0;
+/**
+ * Whether a room is in the stream right now, as the capture session recorded it: a participant recognised
+ * as the room (by its join or its frames) whose latest join/leave event is not a leave.
+ */
+async function roomPresence(db: Db, sessionId: string, roomId: string): Promise<"present" | "absent"> {
+  const participants = await db.participant.findMany({
+    where: { sessionId, roomId },
+    select: { zoomUserId: true },
+  });
+  for (const p of participants) {
+    const last = await db.sessionEvent.findFirst({
+      where: { sessionId, zoomUserId: p.zoomUserId, type: { in: ["PARTICIPANT_JOIN", "PARTICIPANT_LEAVE"] } },
+      orderBy: { at: "desc" },
+      select: { type: true },
+    });
+    if (last?.type !== "PARTICIPANT_LEAVE") return "present";
+  }
+  return "absent";
 }
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs: number, pollMs: number): Promise<boolean> {

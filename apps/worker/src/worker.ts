@@ -1,0 +1,196 @@
+// Composition root: builds every piece from the validated env, starts the three queue workers, the event
+// WebSocket leases and the health server, and returns one idempotent close().
+import { createDb, parseKeyring } from "@capture/db";
+import { JobQueues, QueueName, redisConnection } from "@capture/jobs";
+import { LocalDiskFrameStore } from "@capture/rtms-core/frames";
+import { type Job, Worker } from "bullmq";
+import { Redis, type RedisOptions } from "ioredis";
+import { bootstrapDefaultTeam } from "./bootstrap.ts";
+import { ControlBus } from "./capture/control-bus.ts";
+import { FrameWriter } from "./capture/frame-writer.ts";
+import { CAPTURE_MAX_STALLED_COUNT, CaptureRunners } from "./capture/processor.ts";
+import { openRtmsStream } from "./capture/rtms-stream.ts";
+import type { OpenStreamSession } from "./capture/stream.ts";
+import type { Env } from "./env.ts";
+import { startHealthServer } from "./health.ts";
+import { openEventSubscription } from "./intake/event-ws.ts";
+import { EventWsLeases } from "./intake/event-ws-leases.ts";
+import { processZoomEvent } from "./intake/zoom-events.ts";
+import type { Logger } from "./logger.ts";
+import { Metrics } from "./metrics.ts";
+import { enqueueRoomJoins, processRoomsJob, type RoomsDeps } from "./rooms/processor.ts";
+import { ZoomApps } from "./zoom-apps.ts";
+
+export interface RunningWorker {
+  healthPort: number;
+  close(): Promise<void>;
+}
+
+export interface WorkerOverrides {
+  openStream?: OpenStreamSession;
+}
+
+export async function startWorker(
+  env: Env,
+  log: Logger,
+  overrides: WorkerOverrides = {},
+): Promise<RunningWorker> {
+  const keyring = parseKeyring(env.CAPTURE_ENCRYPTION_KEYS);
+  const db = createDb(env.DATABASE_URL, { maxConnections: 10 });
+  await db.$queryRaw`SELECT 1`;
+  await bootstrapDefaultTeam(db, env, keyring, log);
+
+  const connection = redisConnection(env.REDIS_URL);
+  // The same host/port/auth fields serve ioredis directly (pub/sub, leases, health).
+  const redisOptions = connection as RedisOptions;
+  const redis = new Redis(redisOptions);
+  redis.on("error", (err) => log.warn({ err: { message: err.message } }, "redis error"));
+  const prefix = env.QUEUE_PREFIX;
+  const queues = new JobQueues(connection, prefix);
+  const metrics = new Metrics();
+  const store = new LocalDiskFrameStore({ rootDir: env.FRAMES_DIR });
+  const writer = new FrameWriter({
+    db,
+    log: log.child({ component: "frame-writer" }),
+    metrics,
+    budgetBytes: env.DB_BUFFER_BYTES,
+    flushIntervalMs: env.FRAME_FLUSH_MS,
+    onFrameDropped: async (frame) => {
+      await store.delete(frame.storageKey);
+    },
+  });
+  const zoomApps = new ZoomApps({
+    db,
+    keyring,
+    apiBase: env.ZOOM_API_BASE,
+    oauthBase: env.ZOOM_OAUTH_BASE,
+    log,
+  });
+  const controlBus = new ControlBus(redisOptions, log);
+
+  const roomsDeps: RoomsDeps = {
+    db,
+    zoomApps,
+    queues,
+    metrics,
+    log: log.child({ component: "rooms" }),
+    attempts: env.ROOM_JOB_ATTEMPTS,
+    backoffMs: env.ROOM_JOB_BACKOFF_MS,
+    confirmTimeoutMs: env.ROOM_CONFIRM_TIMEOUT_MS,
+  };
+  const runners = new CaptureRunners();
+  const captureProcessor = runners.processor({
+    db,
+    store,
+    writer,
+    zoomApps,
+    controlBus,
+    metrics,
+    log: log.child({ component: "capture" }),
+    workerId: env.WORKER_ID,
+    openStream: overrides.openStream ?? openRtmsStream,
+    onMediaReady: async (session) => {
+      await enqueueRoomJoins(roomsDeps, session);
+    },
+  });
+
+  const workers = [
+    new Worker(QueueName.capture, captureProcessor, {
+      connection,
+      prefix,
+      concurrency: env.WORKER_CONCURRENCY,
+      lockDuration: env.CAPTURE_LOCK_MS,
+      stalledInterval: env.CAPTURE_STALLED_CHECK_MS,
+      maxStalledCount: CAPTURE_MAX_STALLED_COUNT,
+    }),
+    new Worker(
+      QueueName.zoomEvents,
+      (job: Job) => processZoomEvent(job, { db, queues, redis, log: log.child({ component: "intake" }) }),
+      { connection, prefix, concurrency: env.WORKER_JOB_CONCURRENCY },
+    ),
+    new Worker(QueueName.rooms, (job: Job, token?: string) => processRoomsJob(job, token, roomsDeps), {
+      connection,
+      prefix,
+      concurrency: env.WORKER_JOB_CONCURRENCY,
+    }),
+  ];
+  for (const worker of workers) {
+    // Always attached: an unhandled 'error' would crash the process, and failures must be visible.
+    worker.on("error", (err) => log.error({ err, queue: worker.name }, "queue worker error"));
+    worker.on("failed", (job, err) =>
+      log.warn(
+        {
+          queue: worker.name,
+          jobId: job?.id,
+          attemptsMade: job?.attemptsMade,
+          err: { message: err.message },
+        },
+        "job failed",
+      ),
+    );
+  }
+
+  const leases = new EventWsLeases({
+    db,
+    redis,
+    log: log.child({ component: "event-ws" }),
+    workerId: env.WORKER_ID,
+    leaseMs: env.EVENT_WS_LEASE_MS,
+    keyPrefix: prefix,
+    open: (target) =>
+      openEventSubscription(target, {
+        zoomApps,
+        oauthBase: env.ZOOM_OAUTH_BASE,
+        queues,
+        log: log.child({ component: "event-ws", teamId: target.teamId }),
+      }),
+  });
+  await leases.start();
+
+  const health = await startHealthServer({
+    host: env.HEALTH_HOST,
+    port: env.HEALTH_PORT,
+    metrics,
+    log,
+    checks: {
+      database: async () => {
+        await db.$queryRaw`SELECT 1`;
+      },
+      redis: async () => {
+        await redis.ping();
+      },
+      zoomToken: () => zoomApps.checkTokens(),
+    },
+    beforeScrape: async () => {
+      for (const queue of [queues.capture, queues.zoomEvents, queues.rooms]) {
+        const counts = await queue.getJobCounts("waiting", "active", "delayed", "failed");
+        for (const [state, n] of Object.entries(counts))
+          metrics.queueDepth.set({ queue: queue.name, state }, n);
+      }
+    },
+  });
+  log.info({ workerId: env.WORKER_ID, concurrency: env.WORKER_CONCURRENCY }, "worker ready");
+
+  let closing: Promise<void> | undefined;
+  return {
+    healthPort: health.port,
+    close() {
+      closing ??= (async () => {
+        log.info({ sessions: runners.size }, "worker closing: releasing sessions for another worker");
+        // close() stops fetching first, then waits for active jobs; releasing makes the capture jobs end.
+        const stopping = workers.map((w) => w.close());
+        await runners.releaseAll();
+        await Promise.all(stopping);
+        await leases.close();
+        await writer.close();
+        await controlBus.close();
+        await queues.close();
+        redis.disconnect();
+        await health.close();
+        await db.$disconnect();
+        log.info("worker closed");
+      })();
+      return closing;
+    },
+  };
+}

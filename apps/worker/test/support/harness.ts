@@ -1,0 +1,169 @@
+// What the worker's integration tests share: zoom-sim in the test process, a fresh Postgres database,
+// a unique BullMQ prefix in the shared Redis, and the worker itself as a REAL child process
+// (`node --import tsx src/main.ts`), configured only through its environment, as in production.
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { generateKeySpec } from "@capture/db";
+import { createTestDatabase, type TestDatabase } from "@capture/db/testing";
+import { JobQueues, redisConnection } from "@capture/jobs";
+import { startZoomSim, type ZoomSim, type ZoomSimOptions } from "@capture/zoom-sim";
+
+export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+const WORKER_DIR = path.resolve(import.meta.dirname, "../..");
+
+export interface LogLine {
+  level: number;
+  msg: string;
+  [key: string]: unknown;
+}
+
+export class WorkerProcess {
+  readonly lines: LogLine[] = [];
+  readonly stderr: string[] = [];
+  readonly exited: Promise<number | null>;
+  healthPort?: number;
+
+  constructor(readonly child: ChildProcess) {
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      try {
+        const parsed = JSON.parse(line) as LogLine;
+        this.lines.push(parsed);
+        if (parsed.msg === "health server listening") this.healthPort = parsed.port as number;
+      } catch {
+        this.stderr.push(line);
+      }
+    });
+    createInterface({ input: child.stderr! }).on("line", (line) => this.stderr.push(line));
+    this.exited = new Promise((resolve) => child.on("exit", (code) => resolve(code)));
+  }
+
+  async ready(timeoutMs = 30_000) {
+    await waitUntil(
+      () => this.lines.some((l) => l.msg === "worker ready"),
+      timeoutMs,
+      () => this.describe(),
+    );
+    return this;
+  }
+
+  async waitForLog(predicate: (l: LogLine) => boolean, timeoutMs = 20_000) {
+    await waitUntil(
+      () => this.lines.some(predicate),
+      timeoutMs,
+      () => this.describe(),
+    );
+    return this.lines.find(predicate)!;
+  }
+
+  describe() {
+    return [...this.lines.slice(-40).map((l) => JSON.stringify(l)), ...this.stderr.slice(-20)].join("\n");
+  }
+
+  async stop(signal: NodeJS.Signals = "SIGTERM") {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    return this.exited;
+  }
+}
+
+export interface Harness {
+  sim: ZoomSim;
+  testDb: TestDatabase;
+  framesDir: string;
+  prefix: string;
+  queues: JobQueues;
+  env: Record<string, string>;
+  workers: WorkerProcess[];
+  spawnWorker(extraEnv?: Record<string, string>): WorkerProcess;
+  close(): Promise<void>;
+}
+
+export async function startHarness(label: string, simOptions: ZoomSimOptions = {}): Promise<Harness> {
+  const sim = await startZoomSim({ keepAliveIntervalMs: 1000, roomJoinDelayMs: 300, ...simOptions });
+  const testDb = await createTestDatabase(label);
+  const framesDir = await mkdtemp(path.join(tmpdir(), `worker-${label}-`));
+  const prefix = `t-${label}-${randomBytes(4).toString("hex")}`;
+  const queues = new JobQueues(redisConnection(REDIS_URL), prefix);
+  const o = sim.options;
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "",
+    NODE_ENV: "test",
+    LOG_LEVEL: "info",
+    DATABASE_URL: testDb.url,
+    REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    CAPTURE_ENCRYPTION_KEYS: generateKeySpec("t1"),
+    FRAMES_DIR: framesDir,
+    ZOOM_API_BASE: sim.urls.apiBase,
+    ZOOM_OAUTH_BASE: sim.urls.oauthBase,
+    ZOOM_EVENT_WS_BASE: sim.urls.eventWs,
+    // The seed's spellings, on purpose: they must keep working.
+    ZM_CLIENT_ID: o.rtmsApp.clientId,
+    ZM_CLIENT_SECRET: o.rtmsApp.clientSecret,
+    S2S_ZM_CLIENT_ID: o.s2s.clientId,
+    S2S_ZM_CLIENT_SECRET: o.s2s.clientSecret,
+    ZOOM_ACCOUNT_ID: o.s2s.accountId,
+    ZOOM_SECRET_TOKEN: o.webhookSecretToken,
+    HEALTH_PORT: "0",
+    CAPTURE_LOCK_MS: "4000",
+    CAPTURE_STALLED_CHECK_MS: "2000",
+    EVENT_WS_LEASE_MS: "3000",
+    ROOM_JOB_ATTEMPTS: "3",
+    ROOM_JOB_BACKOFF_MS: "200",
+    ROOM_CONFIRM_TIMEOUT_MS: "5000",
+    FRAME_FLUSH_MS: "20",
+  };
+  const workers: WorkerProcess[] = [];
+  return {
+    sim,
+    testDb,
+    framesDir,
+    prefix,
+    queues,
+    env,
+    workers,
+    spawnWorker(extraEnv = {}) {
+      const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+        cwd: WORKER_DIR,
+        env: { ...env, WORKER_ID: `w${workers.length + 1}`, ...extraEnv },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      const worker = new WorkerProcess(child);
+      workers.push(worker);
+      return worker;
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.stop("SIGKILL")));
+      for (const q of [queues.capture, queues.rooms, queues.zoomEvents])
+        await q.obliterate({ force: true }).catch(() => {});
+      await queues.close();
+      await sim.close();
+      await testDb.drop();
+      await rm(framesDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function waitUntil(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  describe: () => string = () => "",
+) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms\n${describe()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Every file under dir, as paths relative to it (sorted). */
+export async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join("/"))
+    .sort();
+}

@@ -95,3 +95,45 @@ export async function createCapturedSession(
 
 export type { TestDatabase };
 export { createTestDatabase };
+
+/** Names and stored bytes of a zip's entries (store-mode entries, as the portal writes them). */
+export function readZipEntries(zip: Buffer): { name: string; data: Buffer }[] {
+  const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  if (eocd < 0) throw new Error("not a zip: no end-of-central-directory record");
+  const count = zip.readUInt16LE(eocd + 10);
+  let at = zip.readUInt32LE(eocd + 16);
+  const entries: { name: string; data: Buffer }[] = [];
+  for (let i = 0; i < count; i++) {
+    if (zip.readUInt32LE(at) !== 0x02014b50) throw new Error("bad central directory entry");
+    const size = zip.readUInt32LE(at + 20);
+    const nameLen = zip.readUInt16LE(at + 28);
+    const extraLen = zip.readUInt16LE(at + 30);
+    const commentLen = zip.readUInt16LE(at + 32);
+    const localOffset = zip.readUInt32LE(at + 42);
+    const name = zip.subarray(at + 46, at + 46 + nameLen).toString("utf8");
+    const localNameLen = zip.readUInt16LE(localOffset + 26);
+    const localExtraLen = zip.readUInt16LE(localOffset + 28);
+    const start = localOffset + 30 + localNameLen + localExtraLen;
+    entries.push({ name, data: zip.subarray(start, start + size) });
+    at += 46 + nameLen + extraLen + commentLen;
+  }
+  return entries;
+}
+
+/** A real JPEG camera-like frame (noise + gradient), so thumbnail sizes are realistic. */
+export async function makeJpeg(width = 1280, height = 720, seed = 1): Promise<Buffer> {
+  const sharp = (await import("sharp")).default;
+  const raw = Buffer.alloc(width * height * 3);
+  let x = seed * 2654435761;
+  for (let i = 0; i < raw.length; i += 3) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    const px = (i / 3) % width;
+    const noise = x >>> 26;
+    raw[i] = (px * 255) / width + noise;
+    raw[i + 1] = ((i / 3 / width) * 255) / height + noise;
+    raw[i + 2] = 128 + noise;
+  }
+  return sharp(raw, { raw: { width, height, channels: 3 } })
+    .jpeg({ quality: 80 })
+    .toBuffer();
+}

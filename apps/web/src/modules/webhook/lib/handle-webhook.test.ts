@@ -39,7 +39,7 @@ beforeAll(async () => {
   deps = { db: t.db, keyring, queues, maxBytes: 4096, now: () => NOW, log: silent };
 });
 afterAll(async () => {
-  await queues.close();
+  await queues?.close();
   await Promise.all([t.drop(), r.close()]);
 });
 

@@ -13,13 +13,15 @@ import { validationError } from "~/server/validation.ts";
 const optionalText = (max: number) =>
   z
     .string()
-    .trim()
-    .max(max)
+    .default("")
+    .transform((s) => s.trim())
+    .pipe(z.string().max(max))
     .transform((s) => (s === "" ? null : s));
 /** Blank = keep what is stored. */
 const secretField = z
   .string()
   .max(500)
+  .default("")
   .transform((s) => (s.trim() === "" ? undefined : s.trim()));
 
 export const ZoomAppInput = z.object({
@@ -94,11 +96,13 @@ export async function saveZoomApp(
     .filter(([, v]) => v !== undefined)
     .map(([k]) => k.replace(/Enc$/, ""));
   await deps.db.$transaction(async (tx) => {
-    await tx.zoomApp.upsert({
-      where: { teamId: actor.teamId },
-      create: { teamId: actor.teamId, ...plain, ...secrets, clientSecretEnc: secrets.clientSecretEnc! },
-      update: { ...plain, ...secrets },
-    });
+    if (existing) {
+      await tx.zoomApp.update({ where: { teamId: actor.teamId }, data: { ...plain, ...secrets } });
+    } else {
+      await tx.zoomApp.create({
+        data: { teamId: actor.teamId, ...plain, ...secrets, clientSecretEnc: secrets.clientSecretEnc! },
+      });
+    }
     await recordAudit(tx, {
       teamId: actor.teamId,
       actorUserId: actor.userId,

@@ -163,4 +163,31 @@ describe("ZoomEventWsClient timing", () => {
     expect(client.connected).toBe(true);
     await client.close();
   });
+
+  it("keeps the current connection when the fresh-token connection is refused, and tries again 5 s later", async () => {
+    const disconnected: unknown[] = [];
+    const errors: string[] = [];
+    const client = makeClient();
+    client.on("disconnected", (d) => disconnected.push(d));
+    client.on("error", (e) => errors.push(e.code));
+    await flush();
+    const first = FakeSocket.instances[0]!;
+    FakeSocket.onCreate = (socket) =>
+      socket.receive({ module: "build_connection", success: false, content: "invalid token" });
+    for (let t = 0; t < 3_540_000; t += 30_000) {
+      await clock.advance(30_000);
+      first.receive({ module: "heartbeat" });
+    }
+    expect(FakeSocket.instances).toHaveLength(2);
+    expect(errors).toEqual(["BUILD_CONNECTION_FAILED"]);
+    expect(first.readyState).toBe(1);
+    expect(client.connected).toBe(true);
+    FakeSocket.onCreate = accept;
+    await clock.advance(5_000);
+    expect(FakeSocket.instances).toHaveLength(3);
+    expect(first.readyState).toBe(3);
+    expect(client.connected).toBe(true);
+    expect(disconnected).toEqual([]);
+    await client.close();
+  });
 });

@@ -391,7 +391,7 @@ export class CaptureSessionRunner {
   #nameFor(p: StreamParticipant) {
     let name = this.#names.get(p.userId);
     if (name === undefined) {
-      name = p.userName ?? "";
+      name = dbText(p.userName ?? "");
       this.#names.set(p.userId, name);
     }
     return name || "participant";
@@ -418,9 +418,19 @@ export class CaptureSessionRunner {
   }
 
   #event(type: SessionEventType, zoomUserId?: string, data?: Record<string, unknown>) {
-    const clean = data ? JSON.parse(JSON.stringify(data)) : undefined;
+    const clean = data
+      ? JSON.parse(JSON.stringify(data, (_k, v) => (typeof v === "string" ? dbText(v) : v)))
+      : undefined;
     this.#deps.writer.event({ sessionId: this.#row.id, type, zoomUserId, data: clean });
   }
+}
+
+/**
+ * Postgres text and jsonb cannot hold NUL: a participant named "a\u0000b" would otherwise make every
+ * batch that carries it fail forever.
+ */
+function dbText(text: string) {
+  return text.replaceAll("\u0000", "");
 }
 
 function refKey(ref: FrameRef) {

@@ -94,15 +94,17 @@ async function rtmsStarted(
   const existing = await deps.queues.capture.getJob(captureJobId(rtmsStreamId));
   if (existing && LIVE_STATES.has(await existing.getState())) {
     const prev = existing.data as { startedEventTs: number; serverUrls: string };
-    if (prev.startedEventTs === eventTs && prev.serverUrls === serverUrls) {
+    // Same URL: a redelivered webhook, the same event by both intake paths, or Zoom repeating itself.
+    // Reconnecting would only kick our own live connection, so it is ignored whatever its event_ts.
+    if (prev.serverUrls === serverUrls) {
       log.info({ rtmsStreamId }, "duplicate rtms_started ignored");
       return { action: "duplicate", rtmsStreamId };
     }
-    if (eventTs < prev.startedEventTs) {
+    if (eventTs <= prev.startedEventTs) {
       log.info({ rtmsStreamId }, "older rtms_started ignored");
       return { action: "stale", rtmsStreamId };
     }
-    // A newer rtms_started for a stream we run: Zoom moved it (failover). The job data is updated first
+    // A newer rtms_started with new URLs for a stream we run: Zoom moved it (failover). The job data is updated first
     // so a worker that takes the job over later connects to the new server too.
     await existing.updateData({ ...existing.data, serverUrls, startedEventTs: eventTs });
     const receivers = await publishControl(deps.redis, rtmsStreamId, {

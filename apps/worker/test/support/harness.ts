@@ -167,3 +167,53 @@ export async function listFiles(dir: string): Promise<string[]> {
     .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join("/"))
     .sort();
 }
+
+export interface StartedStream {
+  live: ReturnType<ZoomSim["createMeeting"]>;
+  streamId: string;
+  sessionId: string;
+  meetingId: string;
+}
+
+/**
+ * Registers a meeting for the default team (with a frame policy), scripts it in zoom-sim, starts RTMS and
+ * waits until the worker's session is ACTIVE.
+ */
+export async function startStream(
+  h: Harness,
+  options: { number: string; participants: { name: string; userId?: number }[]; framePolicy?: object },
+): Promise<StartedStream> {
+  const db = h.testDb.db;
+  const team = await db.team.findUniqueOrThrow({ where: { slug: "demo" } });
+  const meeting = await db.meeting.upsert({
+    where: { teamId_meetingNumber: { teamId: team.id, meetingNumber: options.number } },
+    create: {
+      teamId: team.id,
+      meetingNumber: options.number,
+      name: options.number,
+      framePolicy: options.framePolicy,
+    },
+    update: { framePolicy: options.framePolicy },
+  });
+  const live = h.sim.createMeeting({ number: options.number, participants: options.participants });
+  const info = await live.startRtms({ waitForConsumer: true });
+  let sessionId = "";
+  await waitUntil(
+    async () => {
+      const s = await db.captureSession.findUnique({ where: { rtmsStreamId: info.streamId } });
+      sessionId = s?.id ?? "";
+      return s?.state === "ACTIVE";
+    },
+    20_000,
+    () => h.workers.map((w) => w.describe()).join("\n---\n"),
+  );
+  return { live, streamId: info.streamId, sessionId, meetingId: meeting.id };
+}
+
+export async function frameCount(h: Harness, sessionId: string) {
+  return h.testDb.db.frame.count({ where: { sessionId } });
+}
+
+export function sleep(ms: number) {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -32,8 +32,13 @@ export interface RenderedFrame {
 }
 
 interface Entry {
+  face: Face;
+  size: FrameSize;
   frame?: RenderedFrame;
-  rendering?: Promise<RenderedFrame>;
+  /** Set while a render is queued or running; settles when it is done. */
+  pending?: Promise<RenderedFrame>;
+  settle?: { resolve: (f: RenderedFrame) => void; reject: (e: unknown) => void };
+  wantedTick: number;
   lastUsed: number;
 }
 
@@ -43,6 +48,8 @@ export interface FrameCacheOptions {
   tickMs?: number;
   now?: () => number;
   quality?: number;
+  /** Encodes running at once (default 2). Under load, stale pictures are served while faces wait their turn. */
+  maxConcurrentEncodes?: number;
 }
 
 const EVICT_AFTER_MS = 30_000;
@@ -129,17 +136,22 @@ export async function renderFace(
 
 export class FrameCache {
   readonly #entries = new Map<string, Entry>();
+  /** Faces waiting for an encode: never-rendered ones first, then stale ones in request order. */
+  readonly #queue: Entry[] = [];
   readonly #tickMs: number;
   readonly #now: () => number;
   readonly #quality: number;
+  readonly #maxConcurrent: number;
   readonly #log: Logger;
   readonly #sweeper: NodeJS.Timeout;
+  #running = 0;
   #encodes = 0;
 
   constructor(opts: FrameCacheOptions) {
     this.#tickMs = opts.tickMs ?? 1000;
     this.#now = opts.now ?? Date.now;
     this.#quality = opts.quality ?? 70;
+    this.#maxConcurrent = opts.maxConcurrentEncodes ?? 2;
     this.#log = opts.logger;
     this.#sweeper = setInterval(() => this.#sweep(), EVICT_AFTER_MS);
     this.#sweeper.unref();
@@ -154,62 +166,96 @@ export class FrameCache {
     return `${size}|${face.color.join(",")}|${face.userId}|${face.name}`;
   }
 
-  /**
-   * The newest frame for this face, or undefined if none was ever rendered (a render is then started). When
-   * the clock has moved on, a refresh starts in the background and the previous picture is served meanwhile,
-   * so the send path never waits for an encoder.
-   */
-  get(face: Face, size: FrameSize): RenderedFrame | undefined {
+  #entry(face: Face, size: FrameSize): Entry {
     const key = this.#key(face, size);
     let entry = this.#entries.get(key);
-    const now = this.#now();
     if (!entry) {
-      entry = { lastUsed: now };
+      entry = {
+        face: { userId: face.userId, name: face.name, color: face.color },
+        size,
+        wantedTick: 0,
+        lastUsed: 0,
+      };
       this.#entries.set(key, entry);
     }
+    return entry;
+  }
+
+  /**
+   * The newest frame for this face, or undefined if none was rendered yet (a render is then queued). When
+   * the clock has moved on, a refresh is queued and the previous picture is served meanwhile, so the send
+   * path never waits for an encoder, and a load spike only makes the printed clocks lag.
+   */
+  get(face: Face, size: FrameSize): RenderedFrame | undefined {
+    const entry = this.#entry(face, size);
+    const now = this.#now();
     entry.lastUsed = now;
     const tick = Math.floor(now / this.#tickMs);
-    if ((!entry.frame || entry.frame.tick < tick) && !entry.rendering) this.#render(entry, face, size, tick);
+    if ((!entry.frame || entry.frame.tick < tick) && !entry.pending) this.#enqueue(entry, tick);
     return entry.frame;
   }
 
-  /** Render now (if needed) and resolve with the frame: lets a participant's first frame be ready on time. */
-  async prepare(face: Face, size: FrameSize): Promise<RenderedFrame> {
-    const current = this.get(face, size);
-    const entry = this.#entries.get(this.#key(face, size));
-    if (entry?.rendering) return entry.rendering;
-    if (current) return current;
-    throw new Error("frame cache: render did not start");
+  /** Resolve with a frame for this face (rendering it first if there is none yet). */
+  prepare(face: Face, size: FrameSize): Promise<RenderedFrame> {
+    const frame = this.get(face, size);
+    const entry = this.#entry(face, size);
+    if (frame) return Promise.resolve(frame);
+    return entry.pending ?? Promise.reject(new Error("frame cache: render was not queued"));
   }
 
-  #render(entry: Entry, face: Face, size: FrameSize, tick: number): void {
-    this.#encodes++;
-    const rendering = renderFace(face, size, tick * this.#tickMs, this.#quality).then(
-      (frame) => {
-        frame.tick = tick;
-        entry.frame = frame;
-        entry.rendering = undefined;
-        return frame;
-      },
-      (err: unknown) => {
-        entry.rendering = undefined;
-        this.#log.error({ err, user: face.userId }, "frame render failed");
-        throw err;
-      },
-    );
+  #enqueue(entry: Entry, tick: number): void {
+    entry.wantedTick = tick;
+    entry.pending = new Promise<RenderedFrame>((resolve, reject) => {
+      entry.settle = { resolve, reject };
+    });
     // The background refresh must never surface as an unhandled rejection; prepare() callers see the error.
-    rendering.catch(() => {});
-    entry.rendering = rendering;
+    entry.pending.catch(() => {});
+    if (entry.frame) this.#queue.push(entry);
+    else this.#queue.unshift(entry);
+    this.#pump();
+  }
+
+  #pump(): void {
+    while (this.#running < this.#maxConcurrent && this.#queue.length) {
+      const entry = this.#queue.shift()!;
+      this.#running++;
+      this.#encodes++;
+      // Render the clock as of now: a face that waited in the queue shows the current time.
+      const tick = Math.max(entry.wantedTick, Math.floor(this.#now() / this.#tickMs));
+      renderFace(entry.face, entry.size, tick * this.#tickMs, this.#quality)
+        .then(
+          (frame) => {
+            frame.tick = tick;
+            entry.frame = frame;
+            const settle = entry.settle;
+            entry.pending = undefined;
+            entry.settle = undefined;
+            settle?.resolve(frame);
+          },
+          (err: unknown) => {
+            const settle = entry.settle;
+            entry.pending = undefined;
+            entry.settle = undefined;
+            this.#log.error({ err, user: entry.face.userId }, "frame render failed");
+            settle?.reject(err);
+          },
+        )
+        .finally(() => {
+          this.#running--;
+          this.#pump();
+        });
+    }
   }
 
   #sweep(): void {
     const cutoff = this.#now() - EVICT_AFTER_MS;
     for (const [key, entry] of this.#entries)
-      if (entry.lastUsed < cutoff && !entry.rendering) this.#entries.delete(key);
+      if (entry.lastUsed < cutoff && !entry.pending) this.#entries.delete(key);
   }
 
   close(): void {
     clearInterval(this.#sweeper);
+    this.#queue.length = 0;
     this.#entries.clear();
   }
 }

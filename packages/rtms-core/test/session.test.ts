@@ -272,6 +272,8 @@ describe("RtmsSession reconnection rules", () => {
     expect((await reconnected)[0].cause).toBe("signaling_dropped");
     expect(srv.opened).toEqual({ signaling: 2, media: 1 });
     await srv.waitFor(() => srv.messages("signaling", 5).length === 2, "second subscription");
+    // The surviving media socket is acknowledged again on the new signaling socket.
+    await srv.waitFor(() => srv.received.some((r) => r.conn === 2 && r.msg.msg_type === 7), "ack again");
   });
 
   it("no traffic for the keep-alive window: the socket is declared dead and reconnected", async () => {
@@ -361,6 +363,15 @@ describe("RtmsSession reconnection rules", () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(first.opened.media).toBe(1);
     expect(second.opened).toEqual({ signaling: 1, media: 1 });
+  });
+
+  it("a redelivered rtms_started (same URL, connected) is not a failover", async () => {
+    const srv = await server();
+    const { s, policy } = session(srv);
+    await s.start();
+    expect(await s.failover(srv.signalingUrl)).toBe(false);
+    expect(srv.opened).toEqual({ signaling: 1, media: 1 });
+    expect(policy.calls).toEqual([]);
   });
 
   it("rtms_interrupted: reconnects signaling, then media", async () => {

@@ -239,12 +239,20 @@ export class RtmsSession extends TypedEmitter<RtmsSessionEvents> {
 
   /**
    * A new rtms_started arrived for this running stream: Zoom moved it. Everything is closed (and confirmed
-   * closed) before the new URLs are dialled, so the stream never has two live connections.
+   * closed) before the new URLs are dialled, so the stream never has two live connections. A redelivered
+   * rtms_started (same URL, while connected) changes nothing and resolves false.
    */
-  async failover(newServerUrls: string | readonly string[]): Promise<void> {
+  async failover(newServerUrls: string | readonly string[]): Promise<boolean> {
     const urls = typeof newServerUrls === "string" ? [newServerUrls] : [...newServerUrls];
     if (urls.length === 0) throw new RtmsSessionError("invalid_state", "failover without URLs");
+    const same =
+      urls.length === this.#signalingUrls.length && urls.every((u, i) => u === this.#signalingUrls[i]);
+    if (same && this.#state === ConnectionState.CONNECTED && this.#signaling?.isOpen) {
+      this.#log.info("rtms_started again for the same server while connected: duplicate delivery, ignored");
+      return false;
+    }
     await this.#restartAll("failover", urls);
+    return true;
   }
 
   /** meeting.rtms_interrupted: reconnect signaling, then media. */
@@ -468,6 +476,9 @@ export class RtmsSession extends TypedEmitter<RtmsSessionEvents> {
         }
         this.#mediaUrls = serverUrls;
         client.subscribeEvents(this.#events);
+        // Media sockets that survived a signaling drop: the ack sent before the drop may never have been
+        // read, and media only flows after one, so ack again (extra acks are harmless, section 7).
+        if ([...this.#media.values()].some((m) => m.isOpen)) client.sendReadyAck();
         this.#log.info({ url }, "signaling connected");
         this.#emit("handshake", { socket: "signaling", url, serverUrls });
         return;

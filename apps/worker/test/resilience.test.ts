@@ -69,7 +69,7 @@ describe("duplicates", () => {
     }
     h.sim.faults.duplicateRtmsStarted(streamId);
     await waitUntil(
-      async () => (await h.queues.zoomEvents.getJobCounts("completed")).completed >= 2,
+      async () => ((await h.queues.zoomEvents.getJobCounts("completed")).completed ?? 0) >= 2,
       10_000,
       describeWorkers,
     );

@@ -5,6 +5,9 @@
 // Store writes of one session run in arrival order (one promise chain), so an eviction never races the
 // write of the frame it evicts.
 import { createHash } from "node:crypto";
+import type { Dirent } from "node:fs";
+import { readdir, readFile, unlink } from "node:fs/promises";
+import path from "node:path";
 import type { CaptureSession, Db, SessionEventType, SessionState } from "@capture/db";
 import type { CaptureControl, CaptureJob } from "@capture/jobs";
 import {
@@ -13,6 +16,7 @@ import {
   type FramePolicy,
   type FrameRef,
   type FrameStore,
+  LocalDiskFrameStore,
   parseFramePolicy,
 } from "@capture/rtms-core/frames";
 import type { Logger } from "../logger.ts";
@@ -181,29 +185,34 @@ export class CaptureSessionRunner {
       this.#log.warn({ message: parsed.message }, "meeting frame policy invalid; using the seed default");
     this.#policy = parsed.ok ? parsed.policy : { kind: "seed", skipFirst: 3, keepNewest: 3 };
     this.#decider = createFrameDecider(this.#policy);
-    if (resumed) await this.#restoreDecider();
+    if (resumed) await this.#resume();
   }
 
   /**
-   * A resumed session continues the policy where the last worker left it: the frames already stored are
-   * fed back so "keep the newest 3" still means 3, and warm-up is not repeated.
+   * A resumed session continues where the last worker left it: participant names (so folders do not
+   * move), files the dead worker wrote but never recorded (recovered as rows, or deleted when they cannot
+   * be attributed), and the policy's state, by feeding the stored frames back so "keep the newest 3"
+   * still means 3 and warm-up is not repeated. Whatever the policy no longer wants is evicted.
    */
-  async #restoreDecider() {
-    const frames = await this.#deps.db.frame.findMany({
+  async #resume() {
+    const { db } = this.#deps;
+    const participants = await db.participant.findMany({ where: { sessionId: this.#row.id } });
+    for (const p of participants) this.#names.set(p.zoomUserId, p.name);
+    await this.#recoverUnrecordedFiles(participants);
+    const frames = await db.frame.findMany({
       where: { sessionId: this.#row.id },
       orderBy: { zoomTimestamp: "asc" },
       select: {
         zoomTimestamp: true,
         storageKey: true,
         bytes: true,
-        participant: { select: { zoomUserId: true, name: true } },
+        participant: { select: { zoomUserId: true } },
       },
     });
     const warmed = new Set<string>();
     for (const f of frames) {
       const participantKey = f.participant.zoomUserId;
       const timestamp = Number(f.zoomTimestamp);
-      this.#names.set(participantKey, this.#names.get(participantKey) ?? f.participant.name);
       if (!warmed.has(participantKey) && this.#policy.kind === "seed") {
         for (let i = 0; i < this.#policy.skipFirst; i++) {
           this.#decider.decide({ participantKey, timestamp: timestamp - 1 - i, base64Length: 0 });
@@ -211,9 +220,91 @@ export class CaptureSessionRunner {
       }
       warmed.add(participantKey);
       const decision = this.#decider.decide({ participantKey, timestamp, length: f.bytes, base64Length: 0 });
-      if (decision.keep && this.#policy.kind === "seed")
-        this.#keys.set(refKey({ participantKey, timestamp }), f.storageKey);
+      if (!decision.keep) {
+        await this.#evict({ participantKey, timestamp }, f.storageKey);
+        continue;
+      }
+      if (this.#policy.kind === "seed") this.#keys.set(refKey({ participantKey, timestamp }), f.storageKey);
+      for (const old of decision.evict) await this.#evict(old, this.#keys.get(refKey(old)));
     }
+  }
+
+  /** Files on disk without a row: a worker died between writing a file and its batch. Local disk only. */
+  async #recoverUnrecordedFiles(participants: { id: string; name: string; zoomUserId: string }[]) {
+    const { store, db } = this.#deps;
+    if (!(store instanceof LocalDiskFrameStore)) return;
+    const keyOf = (name: string, userId: string) =>
+      store.storageKeyFor({
+        sessionKey: this.#row.id,
+        userName: name || "participant",
+        userId,
+        timestamp: 0,
+        format: "jpg",
+      });
+    const sessionFolder = keyOf("x", "1").split("/")[0]!;
+    const byFolder = new Map(participants.map((p) => [keyOf(p.name, p.zoomUserId).split("/")[1]!, p]));
+    let entries: Dirent[];
+    try {
+      entries = await readdir(path.join(store.rootDir, sessionFolder), {
+        recursive: true,
+        withFileTypes: true,
+      });
+    } catch {
+      return; // no folder yet: nothing was written
+    }
+    const recorded = new Set(
+      (await db.frame.findMany({ where: { sessionId: this.#row.id }, select: { storageKey: true } })).map(
+        (f) => f.storageKey,
+      ),
+    );
+    const rows = [];
+    let deleted = 0;
+    for (const entry of entries) {
+      if (!entry.isFile()) continue;
+      const folder = path.basename(entry.parentPath);
+      const key = `${sessionFolder}/${folder}/${entry.name}`;
+      if (recorded.has(key)) continue;
+      const match = /^(\d+)\.(jpg|png)$/.exec(entry.name);
+      const participant = byFolder.get(folder);
+      if (!match || !participant) {
+        // A temp file of an interrupted write, or a frame of a participant never recorded.
+        await unlink(path.join(entry.parentPath, entry.name)).catch(() => {});
+        deleted++;
+        continue;
+      }
+      const bytes = await readFile(path.join(entry.parentPath, entry.name));
+      rows.push({
+        sessionId: this.#row.id,
+        participantId: participant.id,
+        zoomTimestamp: BigInt(match[1]!),
+        storageKey: key,
+        bytes: bytes.byteLength,
+        contentType: match[2] === "png" ? "image/png" : "image/jpeg",
+        contentHash: createHash("sha256").update(bytes).digest("hex"),
+      });
+    }
+    if (rows.length > 0) await db.frame.createMany({ data: rows, skipDuplicates: true });
+    if (rows.length + deleted > 0) {
+      this.#log.warn(
+        { recovered: rows.length, deleted },
+        "files left without rows by the previous worker reconciled",
+      );
+    }
+  }
+
+  async #evict(ref: FrameRef, storageKey: string | undefined) {
+    const { store, writer, metrics } = this.#deps;
+    this.#keys.delete(refKey(ref));
+    writer.evictFrame({
+      sessionId: this.#row.id,
+      zoomUserId: ref.participantKey,
+      zoomTimestamp: ref.timestamp,
+    });
+    metrics.framesEvicted.inc();
+    if (storageKey)
+      await store
+        .delete(storageKey)
+        .catch((err) => this.#log.warn({ err, storageKey }, "could not delete an evicted frame"));
   }
 
   #handlers(): StreamHandlers {
@@ -372,20 +463,7 @@ export class CaptureSessionRunner {
       contentHash: createHash("sha256").update(bytes).digest("hex"),
       receivedAt,
     });
-    for (const old of evict) {
-      const key = this.#keys.get(refKey(old));
-      this.#keys.delete(refKey(old));
-      writer.evictFrame({
-        sessionId: this.#row.id,
-        zoomUserId: old.participantKey,
-        zoomTimestamp: old.timestamp,
-      });
-      metrics.framesEvicted.inc();
-      if (key)
-        await store
-          .delete(key)
-          .catch((err) => this.#log.warn({ err, key }, "could not delete an evicted frame"));
-    }
+    for (const old of evict) await this.#evict(old, this.#keys.get(refKey(old)));
   }
 
   #nameFor(p: StreamParticipant) {

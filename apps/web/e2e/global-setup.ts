@@ -30,11 +30,11 @@ function freePort(): Promise<number> {
   });
 }
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string, describe = () => "") {
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string, details = () => "") {
   const deadline = Date.now() + timeoutMs;
   while (!(await check().catch(() => false))) {
     if (Date.now() > deadline)
-      throw new Error(`e2e setup: ${what} not ready within ${timeoutMs} ms\n${describe()}`);
+      throw new Error(`e2e setup: ${what} not ready within ${timeoutMs} ms\n${details()}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }

@@ -170,3 +170,11 @@ export async function connectMedia(
 }
 
 export const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Answer every msg 12 on this socket with msg 13 (what a live client does). */
+export function answerKeepAlives(s: TestSocket): void {
+  s.ws.on("message", (d) => {
+    const m = JSON.parse(d.toString()) as { msg_type: number; timestamp: number };
+    if (m.msg_type === 12) s.send({ msg_type: 13, timestamp: m.timestamp });
+  });
+}

@@ -5,9 +5,11 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
+// Resolve tsx from this package (not from the caller's working directory), so the launcher runs from anywhere.
+const tsx = import.meta.resolve("tsx");
 const child = spawn(
   process.execPath,
-  ["--import", "tsx", join(here, "..", "src", "cli.ts"), ...process.argv.slice(2)],
+  ["--import", tsx, join(here, "..", "src", "cli.ts"), ...process.argv.slice(2)],
   {
     stdio: "inherit",
     cwd: process.cwd(),

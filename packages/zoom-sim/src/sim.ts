@@ -91,6 +91,11 @@ export class LiveMeeting extends SimMeeting {
   stopRtms(reason: number = StopReason.STOP_BC_MEETING_ENDED): void {
     this.#stream?.stop(reason);
   }
+
+  /** Same as stopRtms (the name tests were briefed with). */
+  stopStream(reason: number = StopReason.STOP_BC_MEETING_ENDED): void {
+    this.stopRtms(reason);
+  }
 }
 
 export class ZoomSim extends EventEmitter {

@@ -5,6 +5,7 @@ import type { Role } from "@capture/db";
 import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { getServerSession } from "next-auth";
+import { cache } from "react";
 import { type Member, requireRole, resolveMember } from "~/modules/teams/lib/membership.ts";
 import { authOptions, clientAddress } from "./auth.ts";
 import { AppError } from "./errors.ts";
@@ -12,12 +13,13 @@ import { db } from "./services.ts";
 
 export const ACTIVE_TEAM_COOKIE = "capture_team";
 
-async function currentMember(): Promise<Member | null> {
+// Memoised per request: the layout and the page both ask, and the answer cannot change in between.
+const currentMember = cache(async (): Promise<Member | null> => {
   const session = (await getServerSession(authOptions())) as { userId?: string } | null;
   if (!session?.userId) return null;
   const jar = await cookies();
   return resolveMember(db(), session.userId, jar.get(ACTIVE_TEAM_COOKIE)?.value);
-}
+});
 
 export async function requireMember(atLeast: Role = "VIEWER"): Promise<Member> {
   const member = await currentMember();

@@ -116,6 +116,32 @@ describe("thumbnails", () => {
     await expect(stat(cache.pathFor(frame.id))).rejects.toThrow();
   });
 
+  it("stay under the size bound even for a noisy worst-case picture", async () => {
+    const { team } = await createTeamWithUser(t.db, "OWNER", "g6");
+    const { participant } = await seedFrames(team.id, 1);
+    const frame = await t.db.frame.findFirstOrThrow({ where: { participantId: participant.id } });
+    const sharp = (await import("sharp")).default;
+    const noise = Buffer.from(Array.from({ length: 1280 * 720 * 3 }, () => Math.floor(Math.random() * 256)));
+    const noisy = await sharp(noise, { raw: { width: 1280, height: 720, channels: 3 } })
+      .jpeg({ quality: 90 })
+      .toBuffer();
+    await store.put(
+      {
+        sessionKey: frame.sessionId,
+        userName: "Ada",
+        userId: participant.zoomUserId,
+        timestamp: Number(frame.zoomTimestamp),
+        format: "jpg",
+      },
+      noisy,
+    );
+    const cache = new ThumbnailCache({ cacheDir: path.join(dir, "thumbs-noisy"), store });
+    const { data } = await cache.get(frame);
+    expect(data.length).toBeLessThanOrEqual(cache.maxBytes);
+    expect(cache.maxBytes).toBeLessThan(20 * 1024);
+    expect((await sharp(data).metadata()).width).toBe(320);
+  });
+
   it("refuse ids that could escape the cache folder", () => {
     const cache = new ThumbnailCache({ cacheDir: dir, store });
     expect(() => cache.pathFor("../../etc/passwd")).toThrow();

@@ -8,21 +8,25 @@ import type { FrameFiles } from "./frame-files.ts";
 export interface ThumbnailOptions {
   cacheDir: string;
   store: FrameFiles;
-  /** Longest edge in pixels. 320 keeps a camera frame well under 20 KB. */
+  /** Longest edge in pixels. */
   size?: number;
-  quality?: number;
+  /** Upper bound on a thumbnail's bytes: a busy picture is re-encoded at lower quality until it fits. */
+  maxBytes?: number;
 }
+
+/** JPEG qualities tried in turn; a camera frame fits at the first, a noisy worst case at a later one. */
+const QUALITY_LADDER = [60, 45, 30, 20];
 
 const SAFE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 export class ThumbnailCache {
   readonly size: number;
-  private readonly quality: number;
+  readonly maxBytes: number;
   private readonly inflight = new Map<string, Promise<Buffer>>();
 
   constructor(private readonly opts: ThumbnailOptions) {
     this.size = opts.size ?? 320;
-    this.quality = opts.quality ?? 60;
+    this.maxBytes = opts.maxBytes ?? 16 * 1024;
   }
 
   pathFor(frameId: string): string {
@@ -49,11 +53,16 @@ export class ThumbnailCache {
 
   private async render(storageKey: string, file: string): Promise<Buffer> {
     const source = await this.opts.store.get(storageKey);
-    const data = await sharp(source, { failOn: "truncated" })
+    const resized = await sharp(source, { failOn: "truncated" })
       .rotate()
       .resize({ width: this.size, height: this.size, fit: "inside", withoutEnlargement: true })
-      .jpeg({ quality: this.quality, mozjpeg: true })
-      .toBuffer();
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    let data = Buffer.alloc(0);
+    for (const quality of QUALITY_LADDER) {
+      data = await sharp(resized.data, { raw: resized.info }).jpeg({ quality, mozjpeg: true }).toBuffer();
+      if (data.length <= this.maxBytes) break;
+    }
     await mkdir(path.dirname(file), { recursive: true });
     // Write then rename: a reader never sees half a file, and two replicas racing both end with a whole one.
     const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;

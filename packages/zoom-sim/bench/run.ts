@@ -172,19 +172,38 @@ function print(r: Result, target: number): void {
   );
 }
 
-console.log(
-  `zoom-sim bench: ${STREAMS} streams x ${FPS} fps, ${RES === 2 ? "HD 1280x720" : "SD 640x360"}, ${FACES} faces, ${SECONDS} s`,
-);
-const target = STREAMS * FPS;
-const sim = await benchSim();
-print(sim, target);
-console.log(
-  `${"".padEnd(18)} JPEG encodes ${sim.encodes.toFixed(1)}/s (frame cache: one per face per second)`,
-);
-const avgFrame = sim.received.frames ? Math.round(sim.received.bytes / sim.received.frames) : 60_000;
-const base = await benchBaseline(avgFrame);
-print(base, target);
-console.log(
-  `zoom-sim / baseline send rate: ${((sim.sent / base.sent) * 100).toFixed(0)}%  cpu ${sim.cpuPct.toFixed(0)}% vs ${base.cpuPct.toFixed(0)}%`,
-);
-process.exit(0);
+/** Each phase runs in its own process, so RSS and CPU belong to that server alone. */
+function runPhase<T>(phase: string, extraEnv: Record<string, string> = {}): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(import.meta.url), [], {
+      execArgv: ["--import", "tsx"],
+      env: { ...process.env, BENCH_PHASE: phase, ...extraEnv },
+      stdio: ["inherit", "inherit", "inherit", "ipc"],
+    });
+    child.once("message", (m) => resolve(m as T));
+    child.once("exit", (code) => reject(new Error(`${phase} phase exited with ${code}`)));
+  });
+}
+
+const phase = process.env.BENCH_PHASE;
+if (phase === "sim") {
+  process.send?.(await benchSim());
+  process.exit(0);
+} else if (phase === "baseline") {
+  process.send?.(await benchBaseline(Number(process.env.BENCH_FRAME_BYTES)));
+  process.exit(0);
+} else {
+  console.log(
+    `zoom-sim bench: ${STREAMS} streams x ${FPS} fps, ${RES === 2 ? "HD 1280x720" : "SD 640x360"}, ${FACES} faces, ${SECONDS} s`,
+  );
+  const target = STREAMS * FPS;
+  const sim = await runPhase<Result & { encodes: number }>("sim");
+  print(sim, target);
+  console.log(`${"".padEnd(18)} JPEG encodes ${sim.encodes.toFixed(1)}/s (at most one per face per second)`);
+  const avgFrame = sim.received.frames ? Math.round(sim.received.bytes / sim.received.frames) : 60_000;
+  const base = await runPhase<Result>("baseline", { BENCH_FRAME_BYTES: String(avgFrame) });
+  print(base, target);
+  console.log(
+    `zoom-sim / baseline: send rate ${((sim.sent / base.sent) * 100).toFixed(0)}%, cpu ${sim.cpuPct.toFixed(0)}% vs ${base.cpuPct.toFixed(0)}%, rss ${mb(sim.rss)} vs ${mb(base.rss)}`,
+  );
+}

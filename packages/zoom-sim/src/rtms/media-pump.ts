@@ -50,6 +50,9 @@ function audioSilence(
 }
 
 export class MediaPump {
+  #started = false;
+  #stopped = false;
+  /** [0] is the video timer (re-armed each frame), [1] the audio one. */
   #timers: NodeJS.Timeout[] = [];
 
   constructor(
@@ -64,7 +67,8 @@ export class MediaPump {
   }
 
   start(): void {
-    if (this.#timers.length) return;
+    if (this.#started) return;
+    this.#started = true;
     if (this.wantsVideo) this.#startVideo();
     if (this.ctx.sendAudio && (this.mediaType & (MediaType.AUDIO | MediaType.ALL)) !== 0) this.#startAudio();
   }
@@ -76,26 +80,37 @@ export class MediaPump {
     const size = sizeFor(video.resolution);
     const step = 1000 / fps;
     const base = this.ctx.videoTimestampBase(step);
-    let tick = 0;
-    const timer = setInterval(() => {
-      tick++;
-      if (this.ctx.paused()) return;
-      const who = this.ctx.videoSource(dataOpt);
-      // No message at all while the camera is off (section 3).
-      if (!who?.camera) return;
-      const frame = this.ctx.frames.get(who, size);
-      if (!frame) return;
-      const timestamp = Math.round(base + tick * step);
-      const suffix = Buffer.from(`","length":${frame.length},"timestamp":${timestamp}}}`);
-      const bytes = Buffer.concat([videoPrefix(who), frame.base64, suffix]);
-      if (this.socket.sendBytes(bytes)) {
-        this.ctx.counters.framesSent++;
-        this.ctx.noteVideoTimestamp(timestamp);
-      } else {
-        this.ctx.counters.framesSkipped++;
-      }
-    }, step);
-    this.#timers.push(timer);
+    const startedAt = performance.now();
+    let lastTick = 0;
+    // Ticks are computed from the clock, not counted: setInterval drifts late under load, and Zoom's
+    // cadence does not. A tick missed because the process was busy is skipped (never sent in a burst),
+    // so timestamps stay on the 1000/fps grid and unique.
+    const run = () => {
+      if (this.#stopped) return;
+      const elapsed = performance.now() - startedAt;
+      const tick = Math.max(lastTick + 1, Math.round(elapsed / step));
+      lastTick = tick;
+      this.#sendFrame(dataOpt, size, Math.round(base + tick * step));
+      const timer = setTimeout(run, Math.max(0, (tick + 1) * step - (performance.now() - startedAt)));
+      this.#timers[0] = timer;
+    };
+    this.#timers[0] = setTimeout(run, step);
+  }
+
+  #sendFrame(dataOpt: number, size: FrameSize, timestamp: number): void {
+    if (this.ctx.paused()) return;
+    const who = this.ctx.videoSource(dataOpt);
+    // No message at all while the camera is off (section 3).
+    if (!who?.camera) return;
+    const frame = this.ctx.frames.get(who, size);
+    if (!frame) return;
+    const suffix = Buffer.from(`","length":${frame.length},"timestamp":${timestamp}}}`);
+    if (this.socket.sendBytes(Buffer.concat([videoPrefix(who), frame.base64, suffix]))) {
+      this.ctx.counters.framesSent++;
+      this.ctx.noteVideoTimestamp(timestamp);
+    } else {
+      this.ctx.counters.framesSkipped++;
+    }
   }
 
   #startAudio(): void {
@@ -112,7 +127,8 @@ export class MediaPump {
   }
 
   stop(): void {
-    for (const t of this.#timers) clearInterval(t);
+    this.#stopped = true;
+    for (const t of this.#timers) clearTimeout(t);
     this.#timers = [];
   }
 }

@@ -23,19 +23,22 @@ Usage: zoom-sim [options]
   --s2s-client-secret <s>    S2S app client secret (env S2S_ZOOM_CLIENT_SECRET or S2S_ZM_CLIENT_SECRET)
   --account-id <id>          S2S account id (env ZOOM_ACCOUNT_ID)
   --secret-token <s>         webhook secret token (env ZOOM_SECRET_TOKEN)
-  --subscription-id <id>     event WebSocket subscription id (env ZOOM_SIM_SUBSCRIPTION_ID; default sim-subscription)
+  --subscription-id <id>     event WebSocket subscription id (env ZOOM_SIM_SUBSCRIPTION_ID, else the subscriptionId
+                             of ZOOM_EVENT_WS_BASE; default sim-subscription)
   --keep-alive-ms <n>        RTMS keep-alive interval (default 10000)
   --no-audio                 never send audio packets
   --log-level <level>        pino level (env LOG_LEVEL; default info)
   -h, --help                 this text
 
-Control routes: GET <controlBase>/state, POST <controlBase>/faults {"type":"drop-media"}, see README.md.`;
+Control routes: GET <controlBase>/health, GET <controlBase>/state, POST <controlBase>/faults {"type":"drop-media"}, see README.md.`;
 
 const optionalText = z.string().min(1).optional();
 const envSchema = z.object({
   ZOOM_SIM_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   ZOOM_SIM_WEBHOOKS: optionalText,
   ZOOM_SIM_SUBSCRIPTION_ID: optionalText,
+  /** The seed's variable: its subscriptionId is the one clients will present. */
+  ZOOM_EVENT_WS_BASE: optionalText,
   ZOOM_MEETING_NUMBER: optionalText,
   ZOOM_MEETING_PASSCODE: z.string().optional(),
   ZOOM_CLIENT_ID: optionalText,
@@ -50,6 +53,15 @@ const envSchema = z.object({
   ZOOM_SECRET_TOKEN: optionalText,
   LOG_LEVEL: optionalText,
 });
+
+function subscriptionFrom(eventWsBase: string | undefined): string | undefined {
+  if (!eventWsBase) return undefined;
+  try {
+    return new URL(eventWsBase).searchParams.get("subscriptionId") ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 function fail(message: string): never {
   process.stderr.write(`zoom-sim: ${message}\n`);
@@ -130,7 +142,11 @@ async function main(): Promise<void> {
     ...(s2sId && s2sSecret && accountId
       ? { s2s: { accountId, clientId: s2sId, clientSecret: s2sSecret } }
       : {}),
-    eventWs: { subscriptionId: pick("subscription-id", env.ZOOM_SIM_SUBSCRIPTION_ID) ?? "sim-subscription" },
+    eventWs: {
+      subscriptionId:
+        pick("subscription-id", env.ZOOM_SIM_SUBSCRIPTION_ID, subscriptionFrom(env.ZOOM_EVENT_WS_BASE)) ??
+        "sim-subscription",
+    },
     ...(pick("secret-token", env.ZOOM_SECRET_TOKEN)
       ? { webhookSecretToken: pick("secret-token", env.ZOOM_SECRET_TOKEN) }
       : {}),

@@ -3,6 +3,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startZoomSim, type ZoomSim } from "../src/index.ts";
+import { TestSocket } from "./helpers.ts";
 
 describe("/_sim control routes", () => {
   let sim: ZoomSim;
@@ -66,29 +67,52 @@ describe("zoom-sim CLI", () => {
     child?.kill("SIGTERM");
   });
 
-  it("prints its URLs as JSON, plays the demo scenario and serves the control routes", async () => {
+  it("takes the seed's env like scripts/demo.sh, prints its URLs and starts the demo meeting for an event-WS client", async () => {
     const bin = fileURLToPath(new URL("../bin/zoom-sim.js", import.meta.url));
     const scenario = fileURLToPath(new URL("../scenarios/demo.yaml", import.meta.url));
-    child = spawn(
-      process.execPath,
-      [bin, "--port", "0", "--scenario", scenario, "--meeting-number", "81112223334", "--log-level", "warn"],
-      {
-        stdio: ["ignore", "pipe", "pipe"],
+    child = spawn(process.execPath, [bin, "--port", "0", "--scenario", scenario, "--log-level", "warn"], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: {
+        ...process.env,
+        ZOOM_CLIENT_ID: "demo-rtms-client-id",
+        ZOOM_CLIENT_SECRET: "demo-rtms-client-secret",
+        ZOOM_MEETING_NUMBER: "85746352910",
+        ZOOM_MEETING_PASSCODE: "demo123",
+        ZOOM_EVENT_WS_BASE: "ws://127.0.0.1:1/ws?subscriptionId=demo-subscription",
       },
-    );
+    });
     const line = await new Promise<string>((resolve, reject) => {
       createInterface({ input: child!.stdout! }).once("line", resolve);
       child!.once("exit", (code) => reject(new Error(`exited with ${code}`)));
     });
     const started = JSON.parse(line) as {
-      urls: { controlBase: string; oauthBase: string };
-      meeting: { number: string };
+      urls: { controlBase: string; oauthBase: string; eventWs: string };
+      meeting: { number: string; passcode: string };
     };
-    expect(started.meeting.number).toBe("81112223334");
+    expect(started.meeting).toMatchObject({ number: "85746352910", passcode: "demo123" });
+    expect(started.urls.eventWs).toContain("subscriptionId=demo-subscription");
+    expect((await fetch(`${started.urls.controlBase}/health`)).status).toBe(200);
     const state = (await (await fetch(`${started.urls.controlBase}/state`)).json()) as {
       rooms: { id: string }[];
     };
     expect(state.rooms.map((r) => r.id)).toContain("zr-board-room");
+
+    const tokenRes = await fetch(`${started.urls.oauthBase}/oauth/token?grant_type=client_credentials`, {
+      method: "POST",
+      headers: {
+        authorization: `Basic ${Buffer.from("demo-rtms-client-id:demo-rtms-client-secret").toString("base64")}`,
+      },
+    });
+    const { access_token } = (await tokenRes.json()) as { access_token: string };
+    const ws = new TestSocket(`${started.urls.eventWs}&access_token=${access_token}`);
+    expect(await ws.next()).toMatchObject({ module: "build_connection", success: true });
+    const msg = await ws.next((m) => m.module === "message", 10_000);
+    expect(JSON.parse(msg.content as string)).toMatchObject({
+      event: "meeting.rtms_started",
+      payload: { meeting_id: 85746352910 },
+    });
+    ws.close();
+
     const exited = new Promise<number | null>((resolve) => child!.once("exit", (code) => resolve(code)));
     child.kill("SIGTERM");
     expect(await exited).toBe(0);

@@ -63,6 +63,7 @@ export class ControlApi {
     const seg = path.split("/").filter(Boolean).map(decodeURIComponent);
     const ok = (body: unknown = { ok: true }) => sendJson(res, 200, body);
 
+    if (method === "GET" && seg.length === 1 && seg[0] === "health") return ok({ ok: true });
     if (method === "GET" && seg.length === 1 && seg[0] === "state") return ok(describeSim(sim));
     const body = method === "GET" || method === "DELETE" ? {} : await readJson(req);
 

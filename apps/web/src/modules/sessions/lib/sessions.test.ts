@@ -20,13 +20,14 @@ async function readEvents(
   stream: ReadableStream<Uint8Array>,
   until: (events: { event: string; data: unknown }[]) => boolean,
 ) {
-  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  const reader = stream.getReader();
+  const decoder = new TextDecoder();
   const events: { event: string; data: unknown }[] = [];
   let buffer = "";
   while (!until(events)) {
     const { done, value } = await reader.read();
     if (done) break;
-    buffer += value;
+    buffer += decoder.decode(value, { stream: true });
     let cut = buffer.indexOf("\n\n");
     while (cut >= 0) {
       const chunk = buffer.slice(0, cut);

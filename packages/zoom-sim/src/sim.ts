@@ -139,6 +139,7 @@ export class ZoomSim extends EventEmitter {
         }),
       failover: (id) =>
         this.#eachStream(id, (s) => {
+          if (s.phase === "stopped") return 0;
           s.failover();
           this.publish(s.startedEvent(this.options.s2s.accountId));
           return 1;

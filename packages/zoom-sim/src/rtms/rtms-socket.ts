@@ -65,6 +65,12 @@ export class RtmsSocket {
     this.ws.send(stringifyMessage(msg), { binary: this.faults.binaryJson });
   }
 
+  /** Send a message whose wire shape differs from rtms-core's typed (client-side) view, e.g. integer user ids. */
+  sendJson(msg: { msg_type: number } & Record<string, unknown>): void {
+    if (!this.open) return;
+    this.ws.send(JSON.stringify(msg), { binary: this.faults.binaryJson });
+  }
+
   /** Send pre-built JSON bytes (media frames). Returns false when skipped because the client lags. */
   sendBytes(bytes: Buffer): boolean {
     if (!this.open || this.ws.bufferedAmount > MAX_BUFFERED_BYTES) return false;

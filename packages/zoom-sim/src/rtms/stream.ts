@@ -354,10 +354,7 @@ export class RtmsStream {
   #sendEvent(event: Record<string, unknown> & { event_type: number }): void {
     if (!this.#signaling?.open) return;
     // Built as plain JSON: user ids go out as integers, as in Zoom's media messages.
-    this.#signaling.send({
-      msg_type: MsgType.EVENT_UPDATE,
-      event: { timestamp: Date.now(), ...event },
-    } as unknown as RtmsMessage);
+    this.#signaling.sendJson({ msg_type: MsgType.EVENT_UPDATE, event: { timestamp: Date.now(), ...event } });
   }
 
   #onSignalingMessage(socket: RtmsSocket, msg: RtmsMessage): void {

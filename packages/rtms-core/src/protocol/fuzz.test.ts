@@ -1,9 +1,11 @@
 // 100,000 random and mutated frames through parseMessage (seeded, so a failure is reproducible): it must
 // never throw, and every frame must come out as a message or as a typed ProtocolError.
+import { isDeepStrictEqual } from "node:util";
 import { describe, expect, it } from "vitest";
 import * as build from "./builders.ts";
 import { parseMessage, type RawFrame } from "./codec.ts";
 import { ProtocolError, type ProtocolErrorCode } from "./errors.ts";
+import { parseMediaFrame } from "./media-frame.ts";
 import type { RtmsMessage } from "./messages.ts";
 
 const SEED = 0x5eed_2026;
@@ -103,8 +105,8 @@ function generate(rng: Rng): { frame: RawFrame; mustBeOk: boolean } {
   let frame: RawFrame;
   let mustBeOk = false;
   switch (kind) {
-    case 0:
-      frame = text;
+    case 0: // as sent: text frame or JSON in a binary frame
+      frame = rng.next() < 0.5 ? text : Buffer.from(text);
       mustBeOk = true;
       break;
     case 1: // truncation
@@ -161,10 +163,18 @@ describe("parseMessage fuzz", () => {
     let thrown = 0;
     let validButRejected = 0;
     let outOfRange = 0;
+    let fastPath = 0;
+    let fastPathMismatch = 0;
     for (let i = 0; i < ITERATIONS; i++) {
       const { frame, mustBeOk } = generate(rng);
       try {
         const r = parseMessage(frame, { maxBytes: 16 * 1024 });
+        // The frame fast path must accept nothing parseMessage refuses, and read the same thing.
+        const fast = parseMediaFrame(frame, { maxBytes: 16 * 1024 });
+        if (fast) {
+          fastPath++;
+          if (!r.ok || !isDeepStrictEqual(fast.toMessage(), r.message)) fastPathMismatch++;
+        }
         if (r.ok) {
           oks++;
           if (!(r.message.msg_type >= 1 && r.message.msg_type <= 29)) outOfRange++;
@@ -181,6 +191,8 @@ describe("parseMessage fuzz", () => {
     expect(thrown).toBe(0);
     expect(validButRejected).toBe(0);
     expect(outOfRange).toBe(0);
+    expect(fastPathMismatch).toBe(0);
+    expect(fastPath).toBeGreaterThan(300);
     expect(oks + errorTotal).toBe(ITERATIONS);
     // The generator exercises every decoding stage (so a regression that short-circuits one shows up here).
     for (const code of [

@@ -4,6 +4,7 @@ export * from "./builders.ts";
 export * from "./codec.ts";
 export * from "./constants.ts";
 export * from "./errors.ts";
+export * from "./media-frame.ts";
 export * from "./media-params.ts";
 export * from "./messages.ts";
 export * from "./signature.ts";

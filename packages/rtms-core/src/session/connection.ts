@@ -9,6 +9,12 @@ import { keepAliveResp } from "../protocol/builders.ts";
 import { DEFAULT_MAX_MESSAGE_BYTES, parseMessage, stringifyMessage } from "../protocol/codec.ts";
 import { MsgType } from "../protocol/constants.ts";
 import type { ProtocolError } from "../protocol/errors.ts";
+import {
+  isMediaFrameMessage,
+  type MediaFrame,
+  mediaFrameFromMessage,
+  parseMediaFrame,
+} from "../protocol/media-frame.ts";
 import type { RtmsMessage } from "../protocol/messages.ts";
 import { type Clock, systemClock, type TimerHandle } from "./clock.ts";
 import { TypedEmitter } from "./emitter.ts";
@@ -35,7 +41,10 @@ export interface SocketCloseInfo {
 }
 
 export type SocketConnectionEvents = {
+  /** Every message except keep-alive requests (answered here) and audio/video/share frames (`media`). */
   message: [RtmsMessage];
+  /** msg 14/15/16, payload not yet materialised (see MediaFrame). */
+  media: [MediaFrame];
   keepAlive: [{ timestamp: number; latencyMs: number }];
   protocolError: [ProtocolError];
   close: [SocketCloseInfo];
@@ -154,6 +163,12 @@ export class SocketConnection extends TypedEmitter<SocketConnectionEvents> {
   #onMessage(data: WebSocket.RawData, _isBinary: boolean): void {
     const receivedAt = this.#clock.now();
     this.#armWatchdog();
+    // Frames first, through the path that leaves their payload as bytes (most are dropped undecoded).
+    const frame = parseMediaFrame(data, { maxBytes: this.#maxBytes });
+    if (frame) {
+      this.emit("media", frame);
+      return;
+    }
     // Zoom may send JSON in binary frames: both kinds go through the same parser.
     const parsed = parseMessage(data, { maxBytes: this.#maxBytes });
     if (!parsed.ok) {
@@ -166,7 +181,8 @@ export class SocketConnection extends TypedEmitter<SocketConnectionEvents> {
       this.emit("keepAlive", { timestamp: msg.timestamp, latencyMs: this.#clock.now() - receivedAt });
       return;
     }
-    this.emit("message", msg);
+    if (isMediaFrameMessage(msg)) this.emit("media", mediaFrameFromMessage(msg));
+    else this.emit("message", msg);
   }
 
   #armWatchdog(): void {

@@ -1,13 +1,14 @@
 // One media socket: handshake (3 -> 4) with parameters checked BEFORE anything is sent (the same rules the
-// server applies), then media messages 14-18 handed on as parsed metadata plus the payload still in base64.
+// server applies), then frames (14-16) handed on as MediaFrames: metadata parsed, payload still base64 bytes.
 // Decoding is the caller's choice, after its frame policy has decided whether the frame is worth it.
 
 import type { Logger } from "../logger.ts";
 import { type HandshakeCredentials, mediaHandshakeReq } from "../protocol/builders.ts";
 import { MsgType } from "../protocol/constants.ts";
 import type { ProtocolError } from "../protocol/errors.ts";
+import type { MediaFrame } from "../protocol/media-frame.ts";
 import { validateMediaParams } from "../protocol/media-params.ts";
-import type { MediaData, MediaParams, RtmsMessage } from "../protocol/messages.ts";
+import type { ChatData, MediaParams, RtmsMessage, TranscriptData } from "../protocol/messages.ts";
 import { classifyStatus } from "../protocol/status.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { type SocketCloseInfo, SocketConnection } from "./connection.ts";
@@ -29,14 +30,17 @@ export interface MediaClientOptions {
 }
 
 export type MediaClientEvents = {
-  media: [MediaData];
+  /** Audio, video and share frames (msg 14/15/16), payload still base64 and built on demand. */
+  frame: [MediaFrame];
+  /** Transcript and chat (msg 17/18): text, small. */
+  text: [TranscriptData | ChatData];
   keepAlive: [{ timestamp: number; latencyMs: number }];
   protocolError: [ProtocolError];
   close: [SocketCloseInfo];
 };
 
-const isMediaData = (m: RtmsMessage): m is MediaData =>
-  m.msg_type >= MsgType.MEDIA_DATA_AUDIO && m.msg_type <= MsgType.MEDIA_DATA_CHAT;
+const isTextData = (m: RtmsMessage): m is TranscriptData | ChatData =>
+  m.msg_type === MsgType.MEDIA_DATA_TRANSCRIPT || m.msg_type === MsgType.MEDIA_DATA_CHAT;
 
 export class MediaClient extends TypedEmitter<MediaClientEvents> {
   readonly #o: MediaClientOptions;
@@ -54,8 +58,9 @@ export class MediaClient extends TypedEmitter<MediaClientEvents> {
       ...(opts.keepAliveTimeoutMs !== undefined ? { keepAliveTimeoutMs: opts.keepAliveTimeoutMs } : {}),
       ...(opts.maxMessageBytes !== undefined ? { maxMessageBytes: opts.maxMessageBytes } : {}),
     });
+    this.#conn.on("media", (frame) => this.emit("frame", frame));
     this.#conn.on("message", (msg) => {
-      if (isMediaData(msg)) this.emit("media", msg);
+      if (isTextData(msg)) this.emit("text", msg);
     });
     this.#conn.on("keepAlive", (k) => this.emit("keepAlive", k));
     this.#conn.on("protocolError", (e) => this.emit("protocolError", e));

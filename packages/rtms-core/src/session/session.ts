@@ -17,9 +17,10 @@ import {
   stopReasonText,
 } from "../protocol/constants.ts";
 import type { ProtocolError } from "../protocol/errors.ts";
+import type { MediaFrame } from "../protocol/media-frame.ts";
 import { validateMediaParams } from "../protocol/media-params.ts";
 import type {
-  MediaData,
+  ChatData,
   MediaParams,
   RtmsEvent,
   ServerUrls,
@@ -27,6 +28,7 @@ import type {
   SessionStateUpdate,
   StreamStateResp,
   StreamStateUpdate,
+  TranscriptData,
   VideoSubscriptionResp,
 } from "../protocol/messages.ts";
 import { classifyStatus, type StatusClassification } from "../protocol/status.ts";
@@ -58,22 +60,13 @@ export type ConnectionState = (typeof ConnectionState)[keyof typeof ConnectionSt
 
 export type SocketRole = "signaling" | "media";
 
-export interface FrameEvent {
-  mediaType: "video" | "deskshare";
-  userId: string;
-  userName: string;
-  timestamp: number;
-  length?: number;
-  /** base64, as received: decode only what the frame policy keeps. */
-  data: string;
-}
-export interface AudioEvent {
-  userId: string;
-  userName: string;
-  timestamp: number;
-  length?: number;
-  data: string;
-}
+/**
+ * A video or share frame: metadata parsed, the payload still the base64 bytes off the wire. `data` (base64
+ * text) and `decode()` (image bytes) build the payload only when called: decide from the metadata first.
+ */
+export type FrameEvent = MediaFrame & { mediaType: "video" | "deskshare" };
+/** An audio chunk (msg 14), same lazy payload. Mixed audio has userId "0". */
+export type AudioEvent = MediaFrame & { mediaType: "audio" };
 export interface TranscriptEvent {
   userId: string;
   userName: string;
@@ -556,7 +549,8 @@ export class RtmsSession extends TypedEmitter<RtmsSessionEvents> {
 
   #wireMedia(client: MediaClient, key: MediaSlot["key"]): void {
     const current = () => this.#media.get(key) === client;
-    client.on("media", (m) => current() && this.#onMedia(m));
+    client.on("frame", (f) => current() && this.#onFrame(f));
+    client.on("text", (m) => current() && this.#onText(m));
     client.on("keepAlive", (k) => this.#emit("keepAlive", { socket: "media", ...k }));
     client.on("protocolError", (error) => {
       this.#log.warn({ code: error.code, err: error.message }, "bad message on media socket");
@@ -574,48 +568,25 @@ export class RtmsSession extends TypedEmitter<RtmsSessionEvents> {
 
   // ---------- inbound ----------
 
-  #onMedia(m: MediaData): void {
+  #onFrame(f: MediaFrame): void {
+    if (f.mediaType === "audio") this.#emit("audio", f as AudioEvent);
+    else this.#emit("frame", f as FrameEvent);
+  }
+
+  #onText(m: TranscriptData | ChatData): void {
     const c = m.content;
-    switch (m.msg_type) {
-      case MsgType.MEDIA_DATA_VIDEO:
-      case MsgType.MEDIA_DATA_SHARE:
-        this.#emit("frame", {
-          mediaType: m.msg_type === MsgType.MEDIA_DATA_VIDEO ? "video" : "deskshare",
-          userId: c.user_id,
-          userName: c.user_name,
-          timestamp: c.timestamp,
-          ...(c.length !== undefined ? { length: c.length } : {}),
-          data: c.data,
-        });
-        break;
-      case MsgType.MEDIA_DATA_AUDIO:
-        this.#emit("audio", {
-          userId: c.user_id,
-          userName: c.user_name,
-          timestamp: c.timestamp,
-          ...(c.length !== undefined ? { length: c.length } : {}),
-          data: c.data,
-        });
-        break;
-      case MsgType.MEDIA_DATA_TRANSCRIPT:
-        this.#emit("transcript", {
-          userId: c.user_id,
-          userName: c.user_name,
-          text: c.data,
-          timestamp: c.timestamp,
-          ...(c.start_time !== undefined ? { startTime: c.start_time } : {}),
-          ...(c.end_time !== undefined ? { endTime: c.end_time } : {}),
-          ...(c.language !== undefined ? { language: c.language } : {}),
-        });
-        break;
-      case MsgType.MEDIA_DATA_CHAT:
-        this.#emit("chat", {
-          userId: c.user_id,
-          userName: c.user_name,
-          text: c.data,
-          timestamp: c.timestamp,
-        });
-        break;
+    if (m.msg_type === MsgType.MEDIA_DATA_TRANSCRIPT) {
+      this.#emit("transcript", {
+        userId: c.user_id,
+        userName: c.user_name,
+        text: c.data,
+        timestamp: c.timestamp,
+        ...(c.start_time !== undefined ? { startTime: c.start_time } : {}),
+        ...(c.end_time !== undefined ? { endTime: c.end_time } : {}),
+        ...(c.language !== undefined ? { language: c.language } : {}),
+      });
+    } else {
+      this.#emit("chat", { userId: c.user_id, userName: c.user_name, text: c.data, timestamp: c.timestamp });
     }
   }
 

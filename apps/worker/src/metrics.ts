@@ -6,6 +6,7 @@ export type FrameDropReason =
   | "policy" // the frame policy said no (the normal case)
   | "db_buffer_overflow" // kept, stored, then dropped because the database stayed away too long
   | "store_error" // the frame store refused the write
+  | "backlog" // the store fell behind the stream; refused to bound memory
   | "decode_error"; // the base64 was not an image
 
 export class Metrics {
@@ -54,10 +55,16 @@ export class Metrics {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
+  readonly keepAliveAge = new Histogram({
+    name: "capture_keepalive_request_age_seconds",
+    help: "Age of a keep-alive request when answered, by the server's timestamp (meaningful when clocks agree)",
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
   readonly frameToRowLatency = new Histogram({
     name: "capture_frame_to_row_seconds",
     help: "Time from a frame's arrival to its row being committed",
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.5, 1, 5, 30],
     registers: [this.registry],
   });
   readonly roomActions = new Counter({

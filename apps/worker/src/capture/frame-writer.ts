@@ -8,6 +8,7 @@
 //
 // The buffer has a byte budget. When the database stays away long enough to exceed it, the OLDEST frames
 // are dropped: their files are deleted (no file without a row), and each drop is counted and logged.
+import { randomUUID } from "node:crypto";
 import type { Db, Prisma, SessionEventType, SessionState } from "@capture/db";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
@@ -118,7 +119,6 @@ export class FrameWriter {
   }
 
   addFrame(frame: FrameRow) {
-    this.participant({ sessionId: frame.sessionId, zoomUserId: frame.zoomUserId, name: frame.userName });
     this.#frames.set(frameKey(frame), frame);
     this.#bytes += FRAME_OVERHEAD_BYTES + frame.storageKey.length * 2;
     this.#enforceBudget();
@@ -215,7 +215,9 @@ export class FrameWriter {
       this.#timer = undefined;
       this.#flushing = this.#flush().finally(() => {
         this.#flushing = undefined;
-        if (this.#hasWork()) this.#schedule();
+        // Under load, rows that arrived during a flush go right away: the flush's own duration is the
+        // batching window, so latency stays near one round trip. After a failure, back off.
+        if (this.#hasWork()) this.#schedule(this.#failures > 0 ? undefined : 0);
         else for (const wake of this.#idleWaiters.splice(0)) wake();
       });
     }, delay);
@@ -318,54 +320,55 @@ export class FrameWriter {
     }
   }
 
+  /**
+   * One statement per batch: insert (a replayed frame is skipped by the unique key) and add what was
+   * really inserted to the participants' frame counts, so counts stay exact on replays too.
+   */
   async #writeFrames(db: Db, metrics: Metrics) {
     while (this.#frames.size > 0) {
       const batch = [...this.#frames.entries()].slice(0, this.#maxBatch);
-      await db.frame.createMany({
-        data: batch.map(([, f]) => ({
-          sessionId: f.sessionId,
-          participantId: this.#participantIds.get(key(f.sessionId, f.zoomUserId))!,
-          zoomTimestamp: BigInt(f.zoomTimestamp),
-          storageKey: f.storageKey,
-          bytes: f.bytes,
-          width: f.width,
-          height: f.height,
-          contentType: f.contentType,
-          contentHash: f.contentHash,
-        })),
-        skipDuplicates: true,
-      });
+      const f = batch.map(([, row]) => row);
+      await db.$executeRaw`
+        WITH ins AS (
+          INSERT INTO "Frame" ("id", "sessionId", "participantId", "zoomTimestamp", "storageKey", "bytes", "width", "height", "contentType", "contentHash")
+          SELECT * FROM unnest(
+            ${f.map(() => randomUUID())}::text[], ${f.map((r) => r.sessionId)}::text[],
+            ${f.map((r) => this.#participantIds.get(key(r.sessionId, r.zoomUserId))!)}::text[],
+            ${f.map((r) => BigInt(r.zoomTimestamp))}::bigint[], ${f.map((r) => r.storageKey)}::text[],
+            ${f.map((r) => r.bytes)}::int[], ${f.map((r) => r.width ?? null)}::int[], ${f.map((r) => r.height ?? null)}::int[],
+            ${f.map((r) => r.contentType)}::text[], ${f.map((r) => r.contentHash)}::text[])
+          ON CONFLICT ("sessionId", "participantId", "zoomTimestamp") DO NOTHING
+          RETURNING "participantId"
+        ), counts AS (SELECT "participantId" AS id, count(*)::int AS n FROM ins GROUP BY 1)
+        UPDATE "Participant" p SET "frameCount" = p."frameCount" + counts.n, "lastSeenAt" = now()
+        FROM counts WHERE p.id = counts.id`;
       const now = performance.now();
-      const touched = new Set<string>();
-      for (const [k, f] of batch) {
+      for (const [k, row] of batch) {
         // The same key may have been replaced meanwhile (a replayed frame): only remove what we wrote.
-        if (this.#frames.get(k) === f) {
+        if (this.#frames.get(k) === row) {
           this.#frames.delete(k);
-          this.#bytes -= FRAME_OVERHEAD_BYTES + f.storageKey.length * 2;
+          this.#bytes -= FRAME_OVERHEAD_BYTES + row.storageKey.length * 2;
         }
-        metrics.frameToRowLatency.observe((now - f.receivedAt) / 1000);
-        touched.add(this.#participantIds.get(key(f.sessionId, f.zoomUserId))!);
+        metrics.frameToRowLatency.observe((now - row.receivedAt) / 1000);
       }
       metrics.framesStored.inc(batch.length);
-      await this.#refreshFrameCounts(db, [...touched]);
     }
   }
 
   async #writeEvictions(db: Db) {
     if (this.#evictions.length === 0) return;
     const batch = this.#evictions.slice(0, this.#maxBatch);
-    await db.frame.deleteMany({
-      where: {
-        OR: batch.map((e) => ({
-          sessionId: e.sessionId,
-          participantId: this.#participantIds.get(key(e.sessionId, e.zoomUserId))!,
-          zoomTimestamp: BigInt(e.zoomTimestamp),
-        })),
-      },
-    });
+    await db.$executeRaw`
+      WITH del AS (
+        DELETE FROM "Frame" f
+        USING unnest(${batch.map((e) => this.#participantIds.get(key(e.sessionId, e.zoomUserId))!)}::text[],
+                     ${batch.map((e) => BigInt(e.zoomTimestamp))}::bigint[]) AS gone(pid, ts)
+        WHERE f."participantId" = gone.pid AND f."zoomTimestamp" = gone.ts
+        RETURNING f."participantId"
+      ), counts AS (SELECT "participantId" AS id, count(*)::int AS n FROM del GROUP BY 1)
+      UPDATE "Participant" p SET "frameCount" = GREATEST(0, p."frameCount" - counts.n)
+      FROM counts WHERE p.id = counts.id`;
     this.#evictions.splice(0, batch.length);
-    const touched = new Set(batch.map((e) => this.#participantIds.get(key(e.sessionId, e.zoomUserId))!));
-    await this.#refreshFrameCounts(db, [...touched]);
   }
 
   async #writePurges(db: Db) {
@@ -389,14 +392,5 @@ export class FrameWriter {
     await db.sessionEvent.createMany({ data: batch });
     this.#events.splice(0, batch.length);
     this.#bytes -= EVENT_OVERHEAD_BYTES * batch.length;
-  }
-
-  /** Counts are recomputed, not incremented: a replayed batch cannot inflate them. */
-  async #refreshFrameCounts(db: Db, participantIds: string[]) {
-    if (participantIds.length === 0) return;
-    await db.$executeRaw`
-      UPDATE "Participant" p
-      SET "frameCount" = (SELECT count(*) FROM "Frame" f WHERE f."participantId" = p.id), "lastSeenAt" = now()
-      WHERE p.id = ANY(${participantIds}::text[])`;
   }
 }

@@ -30,7 +30,7 @@ export function openRtmsStream(options: StreamSessionOptions, on: StreamHandlers
   session.on("sessionState", (m) => on.sessionState(m.state, m.stop_reason));
   session.on("reconnecting", (r) => on.reconnecting(r.cause));
   session.on("reconnected", (r) => on.reconnected(r.cause));
-  session.on("keepAlive", (k) => on.keepAlive(k.latencyMs));
+  session.on("keepAlive", (k) => on.keepAlive(k.latencyMs, k.timestamp));
   session.on("stopped", (s) =>
     on.stopped({
       reason: s.reason ?? undefined,

@@ -55,6 +55,8 @@ export type RunResult =
 /** Stop reasons that mean something broke (vs. the meeting or a person ending it). */
 const FAILURE_REASONS = new Set([10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 24]);
 const STREAM_REVOKED = 8;
+/** Kept frames waiting for the store, per session: 5 s of video at 5 fps. Bounds memory per stream. */
+const MAX_FRAMES_IN_FLIGHT = 25;
 
 export class CaptureSessionRunner {
   readonly #deps: CaptureDeps;
@@ -72,6 +74,8 @@ export class CaptureSessionRunner {
   #rooms = new Map<string, string>();
   readonly #roomParticipants = new Set<string>();
   #chain: Promise<void> = Promise.resolve();
+  #inFlight = 0;
+  #backlogDrops = 0;
   #reconnectCount = 0;
   #mediaReadyOnce = false;
   #finish!: (result: RunResult) => void;
@@ -147,6 +151,11 @@ export class CaptureSessionRunner {
     );
     metrics.activeSessions.inc();
     try {
+      if (this.#ending) {
+        // Released (shutdown) while setting up: leave the stream for the next worker.
+        await unsubscribe();
+        return this.#done;
+      }
       await stream.start();
       this.#log.info(
         { sessionId: this.#row.id, resumed, policy: this.#policy.kind },
@@ -357,7 +366,11 @@ export class CaptureSessionRunner {
         this.#log.info({ cause }, "stream reconnected");
         this.#state("ACTIVE");
       },
-      keepAlive: (latencyMs) => metrics.keepAliveLatency.observe(latencyMs / 1000),
+      keepAlive: (latencyMs, timestamp) => {
+        metrics.keepAliveLatency.observe(latencyMs / 1000);
+        const age = Date.now() - timestamp;
+        if (age >= 0 && age < 60_000) metrics.keepAliveAge.observe(age / 1000);
+      },
       stopped: (stop) => {
         // Our own close (release) also ends in "stopped": that is not the end of the stream.
         if (stop.source !== "closed") void this.#stopped(stop);
@@ -384,7 +397,12 @@ export class CaptureSessionRunner {
     const { writer, store } = this.#deps;
     await this.#stream?.close({ closeStream: false }).catch(() => {});
     await this.#chain;
-    const failed = stop.reason !== undefined && FAILURE_REASONS.has(stop.reason);
+    // Zoom ending the stream normally (meeting ended, host stopped it...) is STOPPED; a broken stream,
+    // a refused handshake or reconnection given up is FAILED.
+    const failed =
+      stop.source === "gave_up" ||
+      stop.source === "handshake" ||
+      (stop.reason !== undefined && FAILURE_REASONS.has(stop.reason));
     if (stop.reason === STREAM_REVOKED) {
       // Zoom's rule for a revoked stream: what was captured must go, files and rows.
       writer.purgeSession(this.#row.id);
@@ -411,6 +429,18 @@ export class CaptureSessionRunner {
     const { metrics } = this.#deps;
     metrics.framesOffered.inc();
     if (this.#ending) return;
+    if (this.#inFlight >= MAX_FRAMES_IN_FLIGHT) {
+      // The disk (or this process) is slower than the stream: refuse more rather than hold every frame in
+      // memory and starve the keep-alives. Counted and logged, never silent.
+      metrics.framesDropped.inc({ reason: "backlog" });
+      if (this.#backlogDrops++ % 100 === 0) {
+        this.#log.warn(
+          { dropped: this.#backlogDrops, inFlight: this.#inFlight },
+          "frame store backlog: frames dropped",
+        );
+      }
+      return;
+    }
     const participantKey = frame.userId;
     const decision = this.#decider.decide({
       participantKey,
@@ -425,7 +455,12 @@ export class CaptureSessionRunner {
     }
     metrics.framesKept.inc();
     const receivedAt = performance.now();
-    this.#chain = this.#chain.then(() => this.#storeFrame(frame, decision.evict, receivedAt));
+    this.#inFlight++;
+    this.#chain = this.#chain
+      .then(() => this.#storeFrame(frame, decision.evict, receivedAt))
+      .finally(() => {
+        this.#inFlight--;
+      });
   }
 
   async #storeFrame(frame: StreamFrame, evict: FrameRef[], receivedAt: number) {

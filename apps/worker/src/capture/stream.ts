@@ -39,7 +39,8 @@ export interface StreamHandlers {
   sessionState: (state: number, reason?: number) => void;
   reconnecting: (cause: string) => void;
   reconnected: (cause: string) => void;
-  keepAlive: (latencyMs: number) => void;
+  /** latencyMs: our handling time; timestamp: the server's send time (ms) echoed back. */
+  keepAlive: (latencyMs: number, timestamp: number) => void;
   stopped: (stop: StreamStopped) => void;
 }
 

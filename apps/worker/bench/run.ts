@@ -1,0 +1,292 @@
+// Worker bench: ONE worker process (child) against zoom-sim (this process), real Postgres and Redis.
+// Each phase is compared with a baseline measured in the same run (one stream, same worker):
+//   A. BENCH_STREAMS (200) concurrent streams, 5 fps HD JPG, seed policy: keep-alive answers (no miss,
+//      p99 of the request's age when answered < 500 ms), resident memory per stream (< 2 MB).
+//   B. keep-all policy on BENCH_KEEPALL_STREAMS (120) streams: frames stored (file + row) per second
+//      (>= 500) and frame-to-row latency p99 (< 250 ms).
+// Knobs: BENCH_STREAMS, BENCH_KEEPALL_STREAMS, BENCH_SECONDS (30 per phase), BENCH_FACES (8).
+// Run: pnpm --filter @capture/worker bench (needs DATABASE_URL and Redis, like the tests).
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { generateKeySpec } from "@capture/db";
+import { createTestDatabase } from "@capture/db/testing";
+import { JobQueues, redisConnection } from "@capture/jobs";
+import { type LiveMeeting, startZoomSim } from "@capture/zoom-sim";
+
+const STREAMS = Number(process.env.BENCH_STREAMS ?? 200);
+const KEEPALL_STREAMS = Number(process.env.BENCH_KEEPALL_STREAMS ?? 120);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
+const FACES = Number(process.env.BENCH_FACES ?? 8);
+const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+const KEEPALIVE_MS = 2000;
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+type Samples = Map<string, number>;
+
+/** Prometheus text -> "name{labels}" -> value. */
+function parseMetrics(text: string): Samples {
+  const out: Samples = new Map();
+  for (const line of text.split("\n")) {
+    if (!line || line.startsWith("#")) continue;
+    const i = line.lastIndexOf(" ");
+    out.set(line.slice(0, i), Number(line.slice(i + 1)));
+  }
+  return out;
+}
+
+/** p-quantile of a histogram's growth between two scrapes, interpolated inside the bucket. */
+function histogramQuantile(name: string, before: Samples, after: Samples, q: number) {
+  const buckets: { le: number; count: number }[] = [];
+  for (const [key, value] of after) {
+    const m = new RegExp(`^${name}_bucket\\{le="([^"]+)"\\}$`).exec(key);
+    if (!m) continue;
+    buckets.push({
+      le: m[1] === "+Inf" ? Number.POSITIVE_INFINITY : Number(m[1]),
+      count: value - (before.get(key) ?? 0),
+    });
+  }
+  buckets.sort((a, b) => a.le - b.le);
+  const total = buckets.at(-1)?.count ?? 0;
+  if (total === 0) return { value: Number.NaN, samples: 0 };
+  const rank = q * total;
+  let prevLe = 0;
+  let prevCount = 0;
+  for (const b of buckets) {
+    if (b.count >= rank) {
+      if (!Number.isFinite(b.le)) return { value: prevLe, samples: total, overflow: true };
+      const within = b.count - prevCount;
+      const value = prevLe + (within > 0 ? ((rank - prevCount) / within) * (b.le - prevLe) : 0);
+      return { value, samples: total };
+    }
+    prevLe = b.le;
+    prevCount = b.count;
+  }
+  return { value: Number.NaN, samples: total };
+}
+
+const delta = (name: string, before: Samples, after: Samples) =>
+  (after.get(name) ?? 0) - (before.get(name) ?? 0);
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function main() {
+  const sim = await startZoomSim({ keepAliveIntervalMs: KEEPALIVE_MS, audio: false, roomJoinDelayMs: 100 });
+  const testDb = await createTestDatabase("bench");
+  const framesDir = await mkdtemp(path.join(tmpdir(), "worker-bench-"));
+  const prefix = `bench-${randomBytes(4).toString("hex")}`;
+  const healthPort = await freePort();
+  let interruptions = 0;
+  for (const e of ["stream-interrupted", "media-interrupted"]) sim.on(e, () => interruptions++);
+
+  const o = sim.options;
+  const worker: ChildProcess = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    cwd: path.resolve(import.meta.dirname, ".."),
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: "production",
+      LOG_LEVEL: "warn",
+      DATABASE_URL: testDb.url,
+      REDIS_URL,
+      QUEUE_PREFIX: prefix,
+      CAPTURE_ENCRYPTION_KEYS: generateKeySpec("b1"),
+      FRAMES_DIR: framesDir,
+      ZOOM_API_BASE: sim.urls.apiBase,
+      ZOOM_OAUTH_BASE: sim.urls.oauthBase,
+      ZOOM_EVENT_WS_BASE: sim.urls.eventWs,
+      ZOOM_CLIENT_ID: o.rtmsApp.clientId,
+      ZOOM_CLIENT_SECRET: o.rtmsApp.clientSecret,
+      HEALTH_PORT: String(healthPort),
+      WORKER_CONCURRENCY: String(Math.max(STREAMS, KEEPALL_STREAMS) + 10),
+    },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const workerLogs: string[] = [];
+  createInterface({ input: worker.stdout! }).on("line", (l) => workerLogs.push(l));
+  const base = `http://127.0.0.1:${healthPort}`;
+  const scrape = async () => parseMetrics(await (await fetch(`${base}/metrics`)).text());
+
+  try {
+    for (let i = 0; ; i++) {
+      try {
+        if ((await fetch(`${base}/health`)).ok) break;
+      } catch {}
+      if (i > 300) throw new Error(`worker did not start:\n${workerLogs.join("\n")}`);
+      await sleep(100);
+    }
+    const db = testDb.db;
+    const team = await db.team.findUniqueOrThrow({ where: { slug: "demo" } });
+    await db.team.update({ where: { id: team.id }, data: { captureUnknownMeetings: false } });
+    const numbers = (from: number, n: number) => Array.from({ length: n }, (_, i) => String(from + i));
+    await db.meeting.createMany({
+      data: [
+        ...numbers(600_000_000, STREAMS + 1).map((meetingNumber) => ({
+          teamId: team.id,
+          meetingNumber,
+          name: meetingNumber,
+        })),
+        ...numbers(700_000_000, KEEPALL_STREAMS + 1).map((meetingNumber) => ({
+          teamId: team.id,
+          meetingNumber,
+          name: meetingNumber,
+          framePolicy: { kind: "all" },
+        })),
+      ],
+    });
+    await sim.waitForConsumer(30_000);
+    await sleep(1000);
+    const idle = await scrape();
+    const rssIdle = idle.get("process_resident_memory_bytes") ?? 0;
+
+    const startStreams = async (from: number, n: number) => {
+      const meetings: LiveMeeting[] = [];
+      for (const number of numbers(from, n)) {
+        const m = sim.createMeeting({ number, participants: [{ name: `Face ${meetings.length % FACES}` }] });
+        await m.startRtms();
+        meetings.push(m);
+        if (meetings.length % 20 === 0) await sleep(200); // a ramp, as meetings start in real life
+      }
+      const want = (await scrape()).get("capture_active_sessions") ?? 0;
+      for (let i = 0; i < 600; i++) {
+        const active = (await scrape()).get("capture_active_sessions") ?? 0;
+        if (active >= n) break;
+        if (i === 599) throw new Error(`only ${active}/${n} sessions active (was ${want})`);
+        await sleep(100);
+      }
+      return meetings;
+    };
+    const stopStreams = async (meetings: LiveMeeting[]) => {
+      for (const m of meetings) m.stopRtms(6);
+      for (let i = 0; i < 300 && ((await scrape()).get("capture_active_sessions") ?? 0) > 0; i++)
+        await sleep(100);
+    };
+    const measure = async (label: string, streams: number, meetings: LiveMeeting[]) => {
+      await sleep(KEEPALIVE_MS * 2); // warm-up: every socket has answered a keep-alive
+      const interruptionsBefore = interruptions;
+      const before = await scrape();
+      const rows0 = await db.frame.count();
+      const t0 = performance.now();
+      const cpu0 = before.get("process_cpu_seconds_total") ?? 0;
+      await sleep(SECONDS * 1000);
+      const after = await scrape();
+      const seconds = (performance.now() - t0) / 1000;
+      const rows1 = await db.frame.count();
+      const result = {
+        label,
+        streams,
+        offeredPerSec: delta("capture_frames_offered_total", before, after) / seconds,
+        keptPerSec: delta("capture_frames_kept_total", before, after) / seconds,
+        storedPerSec: delta("capture_frames_stored_total", before, after) / seconds,
+        rowsNetPerSec: (rows1 - rows0) / seconds,
+        keepAliveAgeP99Ms:
+          histogramQuantile("capture_keepalive_request_age_seconds", before, after, 0.99).value * 1000,
+        keepAliveSamples: histogramQuantile("capture_keepalive_request_age_seconds", before, after, 0.99)
+          .samples,
+        keepAliveAnswerP99Ms:
+          histogramQuantile("capture_keepalive_answer_seconds", before, after, 0.99).value * 1000,
+        frameToRowP99Ms: histogramQuantile("capture_frame_to_row_seconds", before, after, 0.99).value * 1000,
+        frameToRowP50Ms: histogramQuantile("capture_frame_to_row_seconds", before, after, 0.5).value * 1000,
+        missedKeepAlives: interruptions - interruptionsBefore,
+        reconnects: [...after.entries()]
+          .filter(([k]) => k.startsWith("capture_reconnects_total"))
+          .reduce((sum, [k, v]) => sum + v - (before.get(k) ?? 0), 0),
+        dropped: [...after.entries()]
+          .filter(([k]) => k.startsWith("capture_frames_dropped_total") && !k.includes('"policy"'))
+          .reduce((sum, [k, v]) => sum + v - (before.get(k) ?? 0), 0),
+        cpuPct: ((delta("process_cpu_seconds_total", before, after) - 0 * cpu0) / seconds) * 100,
+        rssMb: (after.get("process_resident_memory_bytes") ?? 0) / 1024 / 1024,
+        rssPerStreamMb: ((after.get("process_resident_memory_bytes") ?? 0) - rssIdle) / streams / 1024 / 1024,
+      };
+      await stopStreams(meetings);
+      return result;
+    };
+
+    console.log(
+      `worker bench: ${SECONDS} s per phase, keep-alive every ${KEEPALIVE_MS} ms, HD JPG 5 fps, ${FACES} faces`,
+    );
+    const results = [];
+    results.push(await measure("baseline: 1 stream, seed", 1, await startStreams(600_000_000 + STREAMS, 1)));
+    results.push(
+      await measure(`A: ${STREAMS} streams, seed`, STREAMS, await startStreams(600_000_000, STREAMS)),
+    );
+    results.push(
+      await measure("baseline: 1 stream, keep-all", 1, await startStreams(700_000_000 + KEEPALL_STREAMS, 1)),
+    );
+    results.push(
+      await measure(
+        `B: ${KEEPALL_STREAMS} streams, keep-all`,
+        KEEPALL_STREAMS,
+        await startStreams(700_000_000, KEEPALL_STREAMS),
+      ),
+    );
+
+    const fmt = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : "n/a");
+    console.log(`\nidle worker RSS ${fmt(rssIdle / 1024 / 1024)} MB`);
+    console.table(
+      results.map((r) => ({
+        phase: r.label,
+        "offered/s": fmt(r.offeredPerSec, 0),
+        "stored/s": fmt(r.storedPerSec, 0),
+        "ka age p99 ms": fmt(r.keepAliveAgeP99Ms),
+        "ka samples": r.keepAliveSamples,
+        "missed ka": r.missedKeepAlives,
+        reconnects: r.reconnects,
+        "row p50 ms": fmt(r.frameToRowP50Ms),
+        "row p99 ms": fmt(r.frameToRowP99Ms),
+        dropped: r.dropped,
+        "cpu %": fmt(r.cpuPct, 0),
+        "RSS MB": fmt(r.rssMb),
+        "RSS/stream MB": r.streams > 1 ? fmt(r.rssPerStreamMb, 2) : "-",
+      })),
+    );
+    const a = results[1]!;
+    const b = results[3]!;
+    const checks = [
+      [
+        `A: ${STREAMS} streams, no missed keep-alive, no reconnect`,
+        a.missedKeepAlives === 0 && a.reconnects === 0,
+      ],
+      [`A: keep-alive age p99 ${fmt(a.keepAliveAgeP99Ms)} ms < 500 ms`, a.keepAliveAgeP99Ms < 500],
+      [`A: RSS per stream ${fmt(a.rssPerStreamMb, 2)} MB < 2 MB`, a.rssPerStreamMb < 2],
+      [`B: stored ${fmt(b.storedPerSec, 0)} frames/s (file + row) >= 500`, b.storedPerSec >= 500],
+      [`B: frame-to-row p99 ${fmt(b.frameToRowP99Ms)} ms < 250 ms`, b.frameToRowP99Ms < 250],
+      [`B: nothing dropped (${b.dropped})`, b.dropped === 0],
+    ] as const;
+    for (const [what, ok] of checks) console.log(`${ok ? "PASS" : "FAIL"}  ${what}`);
+    // What the worker warned about during the run, counted by message (it logs at warn level here).
+    const byMsg = new Map<string, number>();
+    for (const line of workerLogs) {
+      try {
+        const msg = (JSON.parse(line) as { msg?: string }).msg ?? "?";
+        byMsg.set(msg, (byMsg.get(msg) ?? 0) + 1);
+      } catch {}
+    }
+    if (byMsg.size > 0) console.log("worker warnings:", Object.fromEntries(byMsg));
+    if (process.env.BENCH_DUMP_LOGS) console.log(workerLogs.slice(0, 50).join("\n"));
+  } finally {
+    worker.kill("SIGTERM");
+    await new Promise((r) => worker.once("exit", r));
+    const queues = new JobQueues(redisConnection(REDIS_URL), prefix);
+    for (const q of [queues.capture, queues.rooms, queues.zoomEvents])
+      await q.obliterate({ force: true }).catch(() => {});
+    await queues.close();
+    await sim.close();
+    await testDb.drop();
+    await rm(framesDir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -123,7 +123,7 @@ export async function renderFace(
   );
   drawText(canvas, "zoom-sim", smallScale * 4, height - smallScale * 12, smallScale, WHITE);
   const jpeg = await sharp(canvas.data, { raw: { width, height, channels: 3 } })
-    .jpeg({ quality })
+    .jpeg({ quality, optimizeCoding: false })
     .toBuffer();
   return {
     base64: Buffer.from(jpeg.toString("base64"), "ascii"),

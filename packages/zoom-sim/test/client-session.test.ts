@@ -126,6 +126,13 @@ describe("RtmsSession against zoom-sim: normal operation", () => {
     expect(stats()).toMatchObject({ signalingConnections: 1, mediaConnections: 1, phase: "active" });
   });
 
+  it("answers stream and session state requests (msg 19/20, 10/11)", async () => {
+    const { s } = session();
+    await s.start();
+    expect(await s.requestStreamState()).toMatchObject({ msg_type: 20, state: 1 });
+    expect(await s.requestSessionState()).toMatchObject({ msg_type: 11, state: 2 });
+  });
+
   it("per-type mode: one socket per type, a ready ack after each", async () => {
     const { s } = session({ mediaMode: "per-type", media: { video: {}, transcript: {} } });
     await s.start();

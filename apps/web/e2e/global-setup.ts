@@ -73,6 +73,7 @@ export default async function globalSetup() {
     lockout: await db.user.create({
       data: { email: "lockout@acme.test", name: "Lou Lockout", passwordHash },
     }),
+    multi: await db.user.create({ data: { email: "multi@acme.test", name: "Max Multi", passwordHash } }),
   };
   await db.membership.createMany({
     data: [
@@ -80,6 +81,8 @@ export default async function globalSetup() {
       { teamId: teamA.id, userId: users.viewerA.id, role: "VIEWER" },
       { teamId: teamB.id, userId: users.ownerB.id, role: "OWNER" },
       { teamId: teamA.id, userId: users.lockout.id, role: "VIEWER" },
+      { teamId: teamA.id, userId: users.multi.id, role: "ADMIN" },
+      { teamId: teamB.id, userId: users.multi.id, role: "VIEWER" },
     ],
   });
   await db.zoomApp.create({
@@ -119,6 +122,7 @@ export default async function globalSetup() {
     if (build.status !== 0) throw new Error("e2e setup: next build failed");
   }
 
+  const nextAuthSecret = randomBytes(24).toString("base64");
   const web = spawn(
     path.join(WEB_DIR, "node_modules", ".bin", "next"),
     ["start", "-H", "127.0.0.1", "-p", String(port)],
@@ -128,7 +132,7 @@ export default async function globalSetup() {
         ...common,
         NEXT_TELEMETRY_DISABLED: "1",
         THUMBNAIL_DIR: path.join(dataDir, "thumbnails"),
-        NEXTAUTH_SECRET: randomBytes(24).toString("base64"),
+        NEXTAUTH_SECRET: nextAuthSecret,
         NEXTAUTH_URL: baseURL,
         PUBLIC_BASE_URL: baseURL,
         PORT: String(port),
@@ -174,6 +178,8 @@ export default async function globalSetup() {
     E2E_TEAM_B: teamB.id,
     E2E_WEBHOOK_SECRET: o.webhookSecretToken,
     E2E_PASSWORD,
+    E2E_NEXTAUTH_SECRET: nextAuthSecret,
+    E2E_USER_OWNER_A: users.ownerA.id,
   });
 
   return async () => {

@@ -15,6 +15,7 @@ export const USERS = {
   viewerA: "viewer@acme.test",
   ownerB: "owner@other.test",
   lockout: "lockout@acme.test",
+  multi: "multi@acme.test",
 } as const;
 
 let dbHandle: Db | undefined;

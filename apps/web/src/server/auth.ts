@@ -37,7 +37,10 @@ export function authOptions(): NextAuthOptions {
           password: { label: "Password", type: "password" },
         },
         async authorize(credentials, req) {
-          limiter ??= new LoginRateLimiter(redis());
+          // Keys live beside the deployment's queues, so deployments (and test runs) sharing a Redis stay apart.
+          limiter ??= new LoginRateLimiter(redis(), {
+            prefix: `${env().QUEUE_PREFIX ?? "capture"}:login-fail`,
+          });
           try {
             return await authenticate({ db: db(), limiter }, credentials, clientAddress(req.headers ?? {}));
           } catch (err) {

@@ -1,0 +1,78 @@
+// Each app service in docker-compose.yml must start with the environment compose gives it: the compose
+// values (with ${VAR:-default} resolved to the default, and ${VAR:?...} to a valid value a user would put
+// in .env) go through the app's own env parser, and every key compose sets must be one the app reads.
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { parseEnv as parseWebEnv, EnvSchema as WebEnvSchema } from "../../../apps/web/src/env.ts";
+import { loadEnv as loadWorkerEnv, EnvSchema as WorkerEnvSchema } from "../../../apps/worker/src/env.ts";
+
+const root = path.resolve(import.meta.dirname, "../../..");
+const compose = parse(readFileSync(path.join(root, "docker-compose.yml"), "utf8"), { merge: true }) as {
+  services: Record<string, { environment?: Record<string, string | number> }>;
+};
+
+/** What a user puts in .env for the variables compose marks as required (`${VAR:?message}`). */
+const userProvided: Record<string, string> = {
+  CAPTURE_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString("base64")}`,
+  NEXTAUTH_SECRET: randomBytes(24).toString("base64url"),
+};
+
+function resolveCompose(value: string | number): string {
+  return String(value).replace(
+    /\$\{(\w+)(?::([-?])([^}]*))?\}/g,
+    (_, name: string, op?: string, arg?: string) => {
+      if (op === "-") return arg ?? "";
+      const provided = userProvided[name];
+      if (op === "?" && provided === undefined)
+        throw new Error(`test has no .env value for required ${name}`);
+      return provided ?? "";
+    },
+  );
+}
+
+function serviceEnv(name: string): Record<string, string> {
+  const env = compose.services[name]?.environment ?? {};
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, resolveCompose(v)]));
+}
+
+const seedAliases = ["ZM_CLIENT_ID", "ZM_CLIENT_SECRET", "S2S_ZM_CLIENT_ID", "S2S_ZM_CLIENT_SECRET"];
+
+describe("compose environment matches each app's env schema", () => {
+  it("the worker starts with what compose gives it, and reads every key compose sets", () => {
+    const env = serviceEnv("worker");
+    const parsed = loadWorkerEnv(env);
+    expect(parsed.DATABASE_URL).toBe("postgresql://capture:capture@postgres:5432/capture");
+    expect(parsed.HEALTH_HOST).toBe("0.0.0.0");
+    const known = new Set([...Object.keys(WorkerEnvSchema.shape), ...seedAliases]);
+    expect(Object.keys(env).filter((k) => !known.has(k))).toEqual([]);
+  });
+
+  it("the portal starts with what compose gives it, and reads every key compose sets", () => {
+    const env = serviceEnv("web");
+    const parsed = parseWebEnv(env);
+    expect(parsed.NODE_ENV).toBe("production");
+    expect(parsed.FRAMES_DIR).toBe(serviceEnv("worker").FRAMES_DIR);
+    expect(Object.keys(env).filter((k) => !(k in WebEnvSchema.shape))).toEqual([]);
+  });
+
+  it("the worker and the portal share the database, Redis, the keyring and the frame store", () => {
+    const worker = serviceEnv("worker");
+    const web = serviceEnv("web");
+    for (const key of ["DATABASE_URL", "REDIS_URL", "CAPTURE_ENCRYPTION_KEYS", "FRAMES_DIR"]) {
+      expect(web[key], key).toBe(worker[key]);
+    }
+    expect(serviceEnv("migrate").DATABASE_URL).toBe(worker.DATABASE_URL);
+  });
+
+  it("a missing required variable stops each app with a message naming it", () => {
+    const worker = serviceEnv("worker");
+    delete worker.CAPTURE_ENCRYPTION_KEYS;
+    expect(() => loadWorkerEnv(worker)).toThrow(/CAPTURE_ENCRYPTION_KEYS/);
+    const web = serviceEnv("web");
+    delete web.NEXTAUTH_SECRET;
+    expect(() => parseWebEnv(web)).toThrow(/NEXTAUTH_SECRET/);
+  });
+});

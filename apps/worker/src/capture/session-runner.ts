@@ -2,8 +2,7 @@
 // database writer. Lives as long as the stream (or until this worker releases it to another one).
 //
 // Frame path: metadata -> policy (no decoding) -> decode kept frames -> store file -> buffered row.
-// Store writes of one session run in arrival order (one promise chain), so an eviction never races the
-// write of the frame it evicts.
+// Store writes run concurrently; an eviction waits for the write of the frame it evicts.
 import { createHash } from "node:crypto";
 import type { Dirent } from "node:fs";
 import { readdir, readFile, unlink } from "node:fs/promises";
@@ -73,8 +72,8 @@ export class CaptureSessionRunner {
   /** Team rooms by lowercase name, to recognise a Zoom Room when it joins. */
   #rooms = new Map<string, string>();
   readonly #roomParticipants = new Set<string>();
-  #chain: Promise<void> = Promise.resolve();
-  #inFlight = 0;
+  /** Store writes in flight, by frame: an eviction waits for the write of the frame it evicts. */
+  readonly #writes = new Map<string, Promise<void>>();
   #backlogDrops = 0;
   #reconnectCount = 0;
   #mediaReadyOnce = false;
@@ -162,7 +161,7 @@ export class CaptureSessionRunner {
         "capture session started",
       );
       const result = await this.#done;
-      await this.#chain;
+      await this.#settled();
       return result;
     } finally {
       metrics.activeSessions.dec();
@@ -175,7 +174,7 @@ export class CaptureSessionRunner {
     if (this.#ending) return this.#done;
     this.#ending = true;
     await this.#stream?.close({ closeStream: false }).catch((err) => this.#log.warn({ err }, "close failed"));
-    await this.#chain;
+    await this.#settled();
     if (this.#row) {
       this.#deps.writer.patchSession(this.#row.id, { state: "RECONNECTING", workerId: null });
       this.#event("STREAM_STATE", undefined, { released: true, by: this.#deps.workerId });
@@ -396,7 +395,7 @@ export class CaptureSessionRunner {
     this.#ending = true;
     const { writer, store } = this.#deps;
     await this.#stream?.close({ closeStream: false }).catch(() => {});
-    await this.#chain;
+    await this.#settled();
     // Zoom ending the stream normally (meeting ended, host stopped it...) is STOPPED; a broken stream,
     // a refused handshake or reconnection given up is FAILED.
     const failed =
@@ -429,13 +428,13 @@ export class CaptureSessionRunner {
     const { metrics } = this.#deps;
     metrics.framesOffered.inc();
     if (this.#ending) return;
-    if (this.#inFlight >= MAX_FRAMES_IN_FLIGHT) {
+    if (this.#writes.size >= MAX_FRAMES_IN_FLIGHT) {
       // The disk (or this process) is slower than the stream: refuse more rather than hold every frame in
       // memory and starve the keep-alives. Counted and logged, never silent.
       metrics.framesDropped.inc({ reason: "backlog" });
       if (this.#backlogDrops++ % 100 === 0) {
         this.#log.warn(
-          { dropped: this.#backlogDrops, inFlight: this.#inFlight },
+          { dropped: this.#backlogDrops, inFlight: this.#writes.size },
           "frame store backlog: frames dropped",
         );
       }
@@ -455,12 +454,10 @@ export class CaptureSessionRunner {
     }
     metrics.framesKept.inc();
     const receivedAt = performance.now();
-    this.#inFlight++;
-    this.#chain = this.#chain
-      .then(() => this.#storeFrame(frame, decision.evict, receivedAt))
-      .finally(() => {
-        this.#inFlight--;
-      });
+    // Writes run concurrently (a serial chain would be as slow as the sum of its awaits under load).
+    const ref = refKey({ participantKey, timestamp: frame.timestamp });
+    const write = this.#storeFrame(frame, decision.evict, receivedAt).finally(() => this.#writes.delete(ref));
+    this.#writes.set(ref, write);
   }
 
   async #storeFrame(frame: StreamFrame, evict: FrameRef[], receivedAt: number) {
@@ -498,7 +495,14 @@ export class CaptureSessionRunner {
       contentHash: createHash("sha256").update(bytes).digest("hex"),
       receivedAt,
     });
-    for (const old of evict) await this.#evict(old, this.#keys.get(refKey(old)));
+    for (const old of evict) {
+      await this.#writes.get(refKey(old)); // never delete a file before it has been written
+      await this.#evict(old, this.#keys.get(refKey(old)));
+    }
+  }
+
+  async #settled() {
+    while (this.#writes.size > 0) await Promise.allSettled([...this.#writes.values()]);
   }
 
   #nameFor(p: StreamParticipant) {

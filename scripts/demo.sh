@@ -26,7 +26,6 @@ fi
 set -a
 source "$STATE/secrets.env"
 # The demo's Zoom is zoom-sim: the seed sample's variables point the default team at it.
-NODE_ENV=development
 LOG_LEVEL=${LOG_LEVEL:-info}
 FRAMES_DIR=${FRAMES_DIR:-recordings}
 ZOOM_API_BASE=http://127.0.0.1:$SIM_PORT

@@ -17,6 +17,17 @@ export async function bootstrapDefaultTeam(
   keyring: Keyring,
   log: Logger,
 ): Promise<BootstrapResult> {
+  try {
+    return await bootstrapOnce(db, env, keyring, log);
+  } catch (err) {
+    // Several replicas starting together race on the same upserts (Prisma's upsert is read-then-write);
+    // the loser's second pass finds the rows and updates them.
+    if ((err as { code?: string }).code !== "P2002") throw err;
+    return bootstrapOnce(db, env, keyring, log);
+  }
+}
+
+async function bootstrapOnce(db: Db, env: Env, keyring: Keyring, log: Logger): Promise<BootstrapResult> {
   const team = await db.team.upsert({
     where: { slug: env.DEFAULT_TEAM_SLUG },
     create: { slug: env.DEFAULT_TEAM_SLUG, name: env.DEFAULT_TEAM_SLUG },

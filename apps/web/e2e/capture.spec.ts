@@ -58,6 +58,7 @@ test("a simulated meeting ends as a gallery per participant, downloadable as a z
   await sim("POST", `/meetings/${number}/rtms/stop`, { reason: 6 });
   await expect(page.getByTestId("session-state")).toHaveText("STOPPED", { timeout: 30_000 });
   await expect(page.getByTestId("timeline-chart").locator("svg").first()).toBeVisible();
+  await page.screenshot({ path: path.join(artifactDir(), "session.png"), fullPage: true });
 
   // The sessions list shows it with its counts.
   await page.goto("/sessions");
@@ -106,6 +107,15 @@ test("a simulated meeting ends as a gallery per participant, downloadable as a z
       await expect
         .poll(() => page.getByTestId("full-frame").evaluate((i) => (i as HTMLImageElement).naturalWidth))
         .toBeGreaterThan(300);
+
+      // Deleting a frame (confirmed in a dialog) removes it from the gallery and is audited.
+      page.once("dialog", (d) => void d.accept());
+      await page.getByRole("button", { name: "Delete this frame" }).click();
+      await expect(page.getByTestId("gallery-count")).toHaveText("2 frames");
+      await expect(page.getByTestId("gallery").locator("img")).toHaveCount(2);
+      expect(
+        await db().auditEvent.count({ where: { teamId: env("E2E_TEAM_A"), action: "frame.delete" } }),
+      ).toBe(1);
     }
   }
 });

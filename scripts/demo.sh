@@ -27,7 +27,7 @@ set -a
 source "$STATE/secrets.env"
 # The demo's Zoom is zoom-sim: the seed sample's variables point the default team at it.
 LOG_LEVEL=${LOG_LEVEL:-info}
-FRAMES_DIR=${FRAMES_DIR:-recordings}
+FRAMES_DIR=${FRAMES_DIR:-$PWD/recordings}
 ZOOM_API_BASE=http://127.0.0.1:$SIM_PORT
 ZOOM_OAUTH_BASE=http://127.0.0.1:$SIM_PORT
 ZOOM_CLIENT_ID=demo-rtms-client-id

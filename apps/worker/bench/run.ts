@@ -99,7 +99,7 @@ async function main() {
     env: {
       PATH: process.env.PATH,
       NODE_ENV: "production",
-      LOG_LEVEL: "warn",
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "warn",
       DATABASE_URL: testDb.url,
       REDIS_URL,
       QUEUE_PREFIX: prefix,
@@ -111,8 +111,7 @@ async function main() {
       ZOOM_CLIENT_ID: o.rtmsApp.clientId,
       ZOOM_CLIENT_SECRET: o.rtmsApp.clientSecret,
       HEALTH_PORT: String(healthPort),
-      // Frame files go through libuv's thread pool (5-6 fs calls per kept frame); 4 threads is the bottleneck.
-      UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? "32",
+      ...(process.env.UV_THREADPOOL_SIZE ? { UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE } : {}),
       WORKER_CONCURRENCY: String(Math.max(STREAMS, KEEPALL_STREAMS) + 10),
     },
     stdio: ["ignore", "pipe", "inherit"],

@@ -325,8 +325,18 @@ export class FrameWriter {
    * really inserted to the participants' frame counts, so counts stay exact on replays too.
    */
   async #writeFrames(db: Db, metrics: Metrics) {
-    while (this.#frames.size > 0) {
-      const batch = [...this.#frames.entries()].slice(0, this.#maxBatch);
+    // Frames that arrive during this step wait for the next flush, so evictions, events and state
+    // updates are never starved by a steady stream of frames.
+    for (let left = this.#frames.size; left > 0; ) {
+      // Only frames whose participant row is known: frames that arrived while participants were being
+      // resolved wait for the next flush (a null participantId would fail the whole batch, every time).
+      const batch: [string, FrameRow][] = [];
+      for (const entry of this.#frames) {
+        if (batch.length >= this.#maxBatch) break;
+        if (this.#participantIds.has(key(entry[1].sessionId, entry[1].zoomUserId))) batch.push(entry);
+      }
+      if (batch.length === 0) return;
+      left -= batch.length;
       const f = batch.map(([, row]) => row);
       await db.$executeRaw`
         WITH ins AS (
@@ -356,8 +366,9 @@ export class FrameWriter {
   }
 
   async #writeEvictions(db: Db) {
-    if (this.#evictions.length === 0) return;
-    const batch = this.#evictions.slice(0, this.#maxBatch);
+    const resolved = this.#evictions.filter((e) => this.#participantIds.has(key(e.sessionId, e.zoomUserId)));
+    if (resolved.length === 0) return;
+    const batch = resolved.slice(0, this.#maxBatch);
     await db.$executeRaw`
       WITH del AS (
         DELETE FROM "Frame" f
@@ -368,7 +379,8 @@ export class FrameWriter {
       ), counts AS (SELECT "participantId" AS id, count(*)::int AS n FROM del GROUP BY 1)
       UPDATE "Participant" p SET "frameCount" = GREATEST(0, p."frameCount" - counts.n)
       FROM counts WHERE p.id = counts.id`;
-    this.#evictions.splice(0, batch.length);
+    const done = new Set(batch);
+    this.#evictions = this.#evictions.filter((e) => !done.has(e));
   }
 
   async #writePurges(db: Db) {

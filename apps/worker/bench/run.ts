@@ -297,7 +297,16 @@ async function main() {
       } catch {}
     }
     if (byMsg.size > 0) console.log("worker warnings:", Object.fromEntries(byMsg));
-    if (process.env.BENCH_DUMP_LOGS) console.log(workerLogs.slice(0, 50).join("\n"));
+    if (process.env.BENCH_DUMP_LOGS) {
+      const seen = new Set<string>();
+      for (const line of workerLogs) {
+        const msg = line.slice(0, 400);
+        const kind = (JSON.parse(line) as { msg?: string }).msg ?? "";
+        if (seen.has(kind)) continue;
+        seen.add(kind);
+        console.log(msg);
+      }
+    }
   } finally {
     worker.kill("SIGTERM");
     await new Promise((r) => worker.once("exit", r));

@@ -69,6 +69,8 @@ export const EnvSchema = z.object({
   /** Memory budget for rows waiting on the database (bytes); beyond it the oldest frames are dropped (counted). */
   DB_BUFFER_BYTES: int(64 * 1024, 2 ** 31).default(32 * 1024 * 1024),
   FRAME_FLUSH_MS: int(5, 5_000).default(25),
+  /** Memory for kept frames waiting to be written to the store, all sessions together (bytes). */
+  STORE_BACKLOG_BYTES: int(1024 * 1024, 2 ** 31).default(64 * 1024 * 1024),
   ROOM_JOB_ATTEMPTS: int(1, 20).default(5),
   ROOM_JOB_BACKOFF_MS: int(10, 600_000).default(2_000),
   /** How long a 202-accepted join may take to show up in the meeting before it counts as a failure. */

@@ -10,6 +10,7 @@ import { ControlBus } from "./capture/control-bus.ts";
 import { FrameWriter } from "./capture/frame-writer.ts";
 import { CAPTURE_MAX_STALLED_COUNT, CaptureRunners } from "./capture/processor.ts";
 import { openRtmsStream } from "./capture/rtms-stream.ts";
+import { StoreBacklog } from "./capture/session-runner.ts";
 import type { OpenStreamSession } from "./capture/stream.ts";
 import type { Env } from "./env.ts";
 import { startHealthServer } from "./health.ts";
@@ -89,6 +90,7 @@ export async function startWorker(
     log: log.child({ component: "capture" }),
     workerId: env.WORKER_ID,
     openStream: overrides.openStream ?? openRtmsStream,
+    backlog: new StoreBacklog(env.STORE_BACKLOG_BYTES),
     onMediaReady: async (session) => {
       await enqueueRoomJoins(roomsDeps, session);
     },
@@ -114,6 +116,10 @@ export async function startWorker(
       concurrency: env.WORKER_JOB_CONCURRENCY,
     }),
   ];
+  workers[0]!.on("lockRenewalFailed", (jobIds) => {
+    log.error({ jobIds }, "capture job locks lost: releasing those sessions");
+    void runners.lockLost(jobIds);
+  });
   for (const worker of workers) {
     // Always attached: an unhandled 'error' would crash the process, and failures must be visible.
     worker.on("error", (err) => log.error({ err, queue: worker.name }, "queue worker error"));

@@ -12,7 +12,8 @@ import { type CaptureDeps, CaptureSessionRunner, type RunResult } from "./sessio
 export const CAPTURE_MAX_STALLED_COUNT = 50;
 
 export class CaptureRunners {
-  readonly #running = new Set<CaptureSessionRunner>();
+  /** By job id: a job whose lock was lost can come back to this same worker while its old runner lives. */
+  readonly #running = new Map<string, CaptureSessionRunner>();
 
   get size() {
     return this.#running.size;
@@ -25,8 +26,10 @@ export class CaptureRunners {
         deps.log.error({ jobId: job.id, issues: parsed.error.issues }, "capture job with a bad payload");
         throw new UnrecoverableError(`bad capture payload: ${parsed.error.message}`);
       }
+      const jobId = String(job.id);
+      await this.#running.get(jobId)?.release();
       const runner = new CaptureSessionRunner(deps, parsed.data);
-      this.#running.add(runner);
+      this.#running.set(jobId, runner);
       let result: RunResult;
       try {
         result = await runner.run();
@@ -41,11 +44,11 @@ export class CaptureRunners {
         }
         throw err;
       } finally {
-        this.#running.delete(runner);
+        if (this.#running.get(jobId) === runner) this.#running.delete(jobId);
       }
       if (result.outcome === "released") {
-        // Back to `wait` for another worker; this worker is closing and will not fetch it again.
-        await job.moveToWait(token);
+        // Back to `wait` for another worker. If our lock is already gone, the stalled check requeues it.
+        await job.moveToWait(token).catch(() => {});
         throw new WaitingError();
       }
       return result;
@@ -54,6 +57,14 @@ export class CaptureRunners {
 
   /** SIGTERM: every session is handed back to the queue without telling Zoom to stop the stream. */
   async releaseAll() {
-    await Promise.all([...this.#running].map((r) => r.release()));
+    await Promise.all([...this.#running.values()].map((r) => r.release()));
+  }
+
+  /**
+   * BullMQ could not renew these jobs' locks: another worker may already hold them, so their sockets
+   * must close now (without ending the streams) or Zoom would see two clients for one stream.
+   */
+  async lockLost(jobIds: string[]) {
+    await Promise.all(jobIds.map((id) => this.#running.get(id)?.release()));
   }
 }

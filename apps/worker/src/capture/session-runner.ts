@@ -42,8 +42,26 @@ export interface CaptureDeps {
   log: Logger;
   workerId: string;
   openStream: OpenStreamSession;
+  /** Worker-wide bound on frame bytes waiting for the store (all sessions together). */
+  backlog: StoreBacklog;
   /** Called once per session when media first flows: ask the meeting's rooms to join. */
   onMediaReady: (session: CaptureSession) => Promise<void>;
+}
+
+/** Bytes of kept frames not yet written, across every session of the worker: memory stays bounded. */
+export class StoreBacklog {
+  bytes = 0;
+  constructor(readonly limitBytes: number) {}
+
+  tryTake(n: number): boolean {
+    if (this.bytes + n > this.limitBytes) return false;
+    this.bytes += n;
+    return true;
+  }
+
+  give(n: number) {
+    this.bytes -= n;
+  }
 }
 
 export type RunResult =
@@ -428,7 +446,9 @@ export class CaptureSessionRunner {
     const { metrics } = this.#deps;
     metrics.framesOffered.inc();
     if (this.#ending) return;
-    if (this.#writes.size >= MAX_FRAMES_IN_FLIGHT) {
+    // Base64 text plus its decoded bytes stay in memory until the file is written.
+    const cost = frame.data.length * 2;
+    if (this.#writes.size >= MAX_FRAMES_IN_FLIGHT || !this.#deps.backlog.tryTake(cost)) {
       // The disk (or this process) is slower than the stream: refuse more rather than hold every frame in
       // memory and starve the keep-alives. Counted and logged, never silent.
       metrics.framesDropped.inc({ reason: "backlog" });
@@ -449,6 +469,7 @@ export class CaptureSessionRunner {
       data: this.#policy.dropDuplicates ? frame.data : undefined,
     });
     if (!decision.keep) {
+      this.#deps.backlog.give(cost);
       metrics.framesDropped.inc({ reason: "policy" });
       return;
     }
@@ -456,7 +477,10 @@ export class CaptureSessionRunner {
     const receivedAt = performance.now();
     // Writes run concurrently (a serial chain would be as slow as the sum of its awaits under load).
     const ref = refKey({ participantKey, timestamp: frame.timestamp });
-    const write = this.#storeFrame(frame, decision.evict, receivedAt).finally(() => this.#writes.delete(ref));
+    const write = this.#storeFrame(frame, decision.evict, receivedAt).finally(() => {
+      this.#writes.delete(ref);
+      this.#deps.backlog.give(cost);
+    });
     this.#writes.set(ref, write);
   }
 

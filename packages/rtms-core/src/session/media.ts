@@ -2,31 +2,24 @@
 // server applies), then frames (14-16) handed on as MediaFrames: metadata parsed, payload still base64 bytes.
 // Decoding is the caller's choice, after its frame policy has decided whether the frame is worth it.
 
-import type { Logger } from "../logger.ts";
-import { type HandshakeCredentials, mediaHandshakeReq } from "../protocol/builders.ts";
+import { mediaHandshakeReq } from "../protocol/builders.ts";
 import { MsgType } from "../protocol/constants.ts";
 import type { ProtocolError } from "../protocol/errors.ts";
 import type { MediaFrame } from "../protocol/media-frame.ts";
 import { validateMediaParams } from "../protocol/media-params.ts";
 import type { ChatData, MediaParams, RtmsMessage, TranscriptData } from "../protocol/messages.ts";
 import { classifyStatus } from "../protocol/status.ts";
+import { type ClientSocketOptions, clientConnection, handshake } from "./client-socket.ts";
 import { type Clock, systemClock } from "./clock.ts";
-import { type SocketCloseInfo, SocketConnection } from "./connection.ts";
+import type { SocketCloseInfo, SocketConnection } from "./connection.ts";
 import { TypedEmitter } from "./emitter.ts";
 import { RtmsSessionError } from "./errors.ts";
-import { isMsg, waitForMessage } from "./wait-for.ts";
+import { isMsg } from "./wait-for.ts";
 
-export interface MediaClientOptions {
-  url: string;
-  credentials: HandshakeCredentials;
+export interface MediaClientOptions extends ClientSocketOptions {
   /** MediaType bits, or 32 for the single "all" socket. */
   mediaType: number;
   mediaParams: MediaParams;
-  logger: Logger;
-  clock?: Clock;
-  keepAliveTimeoutMs?: number;
-  maxMessageBytes?: number;
-  handshakeTimeoutMs?: number;
 }
 
 export type MediaClientEvents = {
@@ -52,12 +45,7 @@ export class MediaClient extends TypedEmitter<MediaClientEvents> {
     super();
     this.#o = opts;
     this.#clock = opts.clock ?? systemClock;
-    this.#conn = new SocketConnection(opts.url, {
-      logger: opts.logger,
-      clock: this.#clock,
-      ...(opts.keepAliveTimeoutMs !== undefined ? { keepAliveTimeoutMs: opts.keepAliveTimeoutMs } : {}),
-      ...(opts.maxMessageBytes !== undefined ? { maxMessageBytes: opts.maxMessageBytes } : {}),
-    });
+    this.#conn = clientConnection(opts, this.#clock);
     this.#conn.on("media", (frame) => this.emit("frame", frame));
     this.#conn.on("message", (msg) => {
       if (isTextData(msg)) this.emit("text", msg);
@@ -89,36 +77,16 @@ export class MediaClient extends TypedEmitter<MediaClientEvents> {
         classifyStatus(checked.statusCode, checked.reason),
       );
     }
-    await this.#conn.open();
-    const answer = waitForMessage(
-      this.#conn,
-      isMsg(MsgType.DATA_HAND_SHAKE_RESP),
-      this.#o.handshakeTimeoutMs ?? 10_000,
-      this.#clock,
-      "media handshake response",
-      "handshake_timeout",
-    );
-    this.#conn.send(
-      mediaHandshakeReq(this.#o.credentials, this.#o.mediaType, this.#o.mediaParams, {
-        sequence: this.#sequence++,
-      }),
-    );
-    let resp: Awaited<typeof answer>;
-    try {
-      resp = await answer;
-    } catch (err) {
-      this.#conn.terminate();
-      throw err;
-    }
-    if (resp.status_code !== 0) {
-      const status = classifyStatus(resp.status_code, resp.reason);
-      this.#conn.close();
-      throw new RtmsSessionError(
-        "handshake_rejected",
-        `media handshake rejected: ${status.code} ${status.text}`,
-        status,
-      );
-    }
+    const resp = await handshake(this.#conn, {
+      socket: "media",
+      request: () =>
+        mediaHandshakeReq(this.#o.credentials, this.#o.mediaType, this.#o.mediaParams, {
+          sequence: this.#sequence++,
+        }),
+      isAnswer: isMsg(MsgType.DATA_HAND_SHAKE_RESP),
+      timeoutMs: this.#o.handshakeTimeoutMs,
+      clock: this.#clock,
+    });
     return resp.media_params ?? this.#o.mediaParams;
   }
 

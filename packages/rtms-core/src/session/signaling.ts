@@ -2,11 +2,9 @@
 // stream/session state (8/9), state requests (10/11, 19/20), stream close (21/22), video subscription (28/29).
 // It does not decide anything about reconnection: it reports, and RtmsSession decides.
 
-import type { Logger } from "../logger.ts";
 import {
   clientReadyAck,
   eventSubscription,
-  type HandshakeCredentials,
   sessionStateReq,
   signalingHandshakeReq,
   streamCloseReq,
@@ -26,21 +24,14 @@ import type {
   StreamStateUpdate,
   VideoSubscriptionResp,
 } from "../protocol/messages.ts";
-import { classifyStatus } from "../protocol/status.ts";
+import { type ClientSocketOptions, clientConnection, handshake } from "./client-socket.ts";
 import { type Clock, systemClock } from "./clock.ts";
-import { type SocketCloseInfo, SocketConnection } from "./connection.ts";
+import type { SocketCloseInfo, SocketConnection } from "./connection.ts";
 import { TypedEmitter } from "./emitter.ts";
 import { RtmsSessionError } from "./errors.ts";
 import { isMsg, waitForMessage } from "./wait-for.ts";
 
-export interface SignalingClientOptions {
-  url: string;
-  credentials: HandshakeCredentials;
-  logger: Logger;
-  clock?: Clock;
-  keepAliveTimeoutMs?: number;
-  maxMessageBytes?: number;
-  handshakeTimeoutMs?: number;
+export interface SignalingClientOptions extends ClientSocketOptions {
   requestTimeoutMs?: number;
   /** msg 1 buffer_data (Zoom's default true: up to 60 s of earlier audio is delivered). */
   bufferData?: boolean;
@@ -68,12 +59,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
     super();
     this.#o = opts;
     this.#clock = opts.clock ?? systemClock;
-    this.#conn = new SocketConnection(opts.url, {
-      logger: opts.logger,
-      clock: this.#clock,
-      ...(opts.keepAliveTimeoutMs !== undefined ? { keepAliveTimeoutMs: opts.keepAliveTimeoutMs } : {}),
-      ...(opts.maxMessageBytes !== undefined ? { maxMessageBytes: opts.maxMessageBytes } : {}),
-    });
+    this.#conn = clientConnection(opts, this.#clock);
     this.#conn.on("message", (msg) => this.#route(msg));
     this.#conn.on("keepAlive", (k) => this.emit("keepAlive", k));
     this.#conn.on("protocolError", (e) => this.emit("protocolError", e));
@@ -93,38 +79,17 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
    * with "handshake_rejected" and its status classification (both status numberings understood).
    */
   async connect(): Promise<ServerUrls> {
-    await this.#conn.open();
-    const answer = waitForMessage(
-      this.#conn,
-      isMsg(MsgType.SIGNALING_HAND_SHAKE_RESP),
-      this.#o.handshakeTimeoutMs ?? 10_000,
-      this.#clock,
-      "signaling handshake response",
-      "handshake_timeout",
-    );
-    this.#conn.send(
-      signalingHandshakeReq(this.#o.credentials, {
-        sequence: this.#sequence++,
-        ...(this.#o.bufferData !== undefined ? { bufferData: this.#o.bufferData } : {}),
-      }),
-    );
-    let resp: Awaited<typeof answer>;
-    try {
-      resp = await answer;
-    } catch (err) {
-      this.#conn.terminate();
-      throw err;
-    }
-    if (resp.status_code !== 0) {
-      const status = classifyStatus(resp.status_code, resp.reason);
-      // Zoom closes the socket itself after a refusal; closing from our side too avoids a half-open socket.
-      this.#conn.close();
-      throw new RtmsSessionError(
-        "handshake_rejected",
-        `signaling handshake rejected: ${status.code} ${status.text}`,
-        status,
-      );
-    }
+    const resp = await handshake(this.#conn, {
+      socket: "signaling",
+      request: () =>
+        signalingHandshakeReq(this.#o.credentials, {
+          sequence: this.#sequence++,
+          ...(this.#o.bufferData !== undefined ? { bufferData: this.#o.bufferData } : {}),
+        }),
+      isAnswer: isMsg(MsgType.SIGNALING_HAND_SHAKE_RESP),
+      timeoutMs: this.#o.handshakeTimeoutMs,
+      clock: this.#clock,
+    });
     return resp.media_server?.server_urls ?? {};
   }
 

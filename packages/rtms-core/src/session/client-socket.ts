@@ -1,0 +1,86 @@
+// What the signaling client and the media client share: the options of their socket, how that socket is
+// built, and the handshake both do on it (open, send the signed request, wait for its answer, refuse on a
+// non-zero status). What each handshake carries and resolves with stays with its client.
+
+import type { Logger } from "../logger.ts";
+import type { HandshakeCredentials } from "../protocol/builders.ts";
+import type { MediaHandshakeResp, RtmsMessage, SignalingHandshakeResp } from "../protocol/messages.ts";
+import { classifyStatus } from "../protocol/status.ts";
+import type { Clock } from "./clock.ts";
+import { SocketConnection } from "./connection.ts";
+import { RtmsSessionError } from "./errors.ts";
+import { waitForMessage } from "./wait-for.ts";
+
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+
+/** The options every RTMS client socket takes, signaling or media. */
+export interface ClientSocketOptions {
+  url: string;
+  credentials: HandshakeCredentials;
+  logger: Logger;
+  clock?: Clock;
+  keepAliveTimeoutMs?: number;
+  maxMessageBytes?: number;
+  handshakeTimeoutMs?: number;
+}
+
+/** The SocketConnection a client socket runs over (unset limits fall to SocketConnection's defaults). */
+export function clientConnection(opts: ClientSocketOptions, clock: Clock): SocketConnection {
+  return new SocketConnection(opts.url, {
+    logger: opts.logger,
+    clock,
+    ...(opts.keepAliveTimeoutMs !== undefined ? { keepAliveTimeoutMs: opts.keepAliveTimeoutMs } : {}),
+    ...(opts.maxMessageBytes !== undefined ? { maxMessageBytes: opts.maxMessageBytes } : {}),
+  });
+}
+
+export interface HandshakeSpec<T extends SignalingHandshakeResp | MediaHandshakeResp> {
+  /** Names the socket in errors: "signaling" or "media". */
+  socket: "signaling" | "media";
+  /** Built only once the socket is open, so a failed open consumes no sequence number. */
+  request: () => RtmsMessage;
+  isAnswer: (msg: RtmsMessage) => msg is T;
+  timeoutMs: number | undefined;
+  clock: Clock;
+}
+
+/**
+ * Open `conn`, send the handshake request and resolve with an accepted answer (status 0). No answer in time
+ * rejects with "handshake_timeout"; a refusal rejects with "handshake_rejected" and its status classification
+ * (both status numberings understood).
+ */
+export async function handshake<T extends SignalingHandshakeResp | MediaHandshakeResp>(
+  conn: SocketConnection,
+  spec: HandshakeSpec<T>,
+): Promise<T> {
+  await conn.open();
+  // Listen before sending: the answer may arrive in the same tick as the send.
+  const answer = waitForMessage(
+    conn,
+    spec.isAnswer,
+    spec.timeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
+    spec.clock,
+    `${spec.socket} handshake response`,
+    "handshake_timeout",
+  );
+  conn.send(spec.request());
+  let resp: T;
+  try {
+    resp = await answer;
+  } catch (err) {
+    // A server that does not answer is not owed a close handshake.
+    conn.terminate();
+    throw err;
+  }
+  if (resp.status_code !== 0) {
+    const status = classifyStatus(resp.status_code, resp.reason);
+    // Zoom closes the socket itself after a refusal; closing from our side too avoids a half-open socket.
+    conn.close();
+    throw new RtmsSessionError(
+      "handshake_rejected",
+      `${spec.socket} handshake rejected: ${status.code} ${status.text}`,
+      status,
+    );
+  }
+  return resp;
+}

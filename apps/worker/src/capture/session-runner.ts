@@ -145,11 +145,7 @@ export class CaptureSessionRunner {
       this.#event("RECONNECT", undefined, { cause: "worker_takeover", workerId: this.#deps.workerId });
     }
     await this.#loadPolicy(resumed);
-    const rooms = await db.zoomRoom.findMany({
-      where: { teamId: this.#job.teamId },
-      select: { id: true, name: true },
-    });
-    this.#rooms = new Map(rooms.map((r) => [r.name.trim().toLowerCase(), r.id]));
+    await this.#loadRooms();
 
     const credentials = await this.#deps.zoomApps.rtmsCredentials(this.#job.teamId);
     const stream = this.#deps.openStream(
@@ -368,6 +364,9 @@ export class CaptureSessionRunner {
         this.#mediaReadyOnce = true;
         void this.#deps
           .onMediaReady(this.#row)
+          // Queuing the joins may have synced the team's rooms for the first time: reload the names so
+          // the rooms are recognised when they appear (that recognition is what confirms a join).
+          .then(() => this.#loadRooms())
           .catch((err) => this.#log.error({ err }, "could not queue the meeting's room joins"));
       },
       reconnecting: (cause) => {
@@ -536,6 +535,20 @@ export class CaptureSessionRunner {
       this.#names.set(p.userId, name);
     }
     return name || "participant";
+  }
+
+  /** The team's rooms by name; participants already seen under a room's name are recorded as that room. */
+  async #loadRooms() {
+    const rooms = await this.#deps.db.zoomRoom.findMany({
+      where: { teamId: this.#job.teamId },
+      select: { id: true, name: true },
+    });
+    this.#rooms = new Map(rooms.map((r) => [r.name.trim().toLowerCase(), r.id]));
+    for (const [userId, userName] of this.#names) {
+      if (!this.#roomParticipants.has(userId) && this.#roomFor({ userId, userName })) {
+        this.#touchParticipant({ userId, userName });
+      }
+    }
   }
 
   #roomFor(p: StreamParticipant): string | undefined {

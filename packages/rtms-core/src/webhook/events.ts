@@ -23,37 +23,6 @@ const intLike = z.union([
     .transform(Number),
 ]);
 
-const RtmsStarted = z.object({
-  meeting_uuid: z.string().min(1),
-  rtms_stream_id: z.string().min(1),
-  server_urls: z.string().regex(/^wss?:\/\/\S+$/i, "must be a ws:// or wss:// URL"),
-  operator_id: optionalId,
-  account_id: optionalId,
-  meeting_id: optionalId,
-  is_original_host: z.boolean().optional().catch(undefined),
-});
-const RtmsStopped = z.object({
-  meeting_uuid: z.string().min(1),
-  rtms_stream_id: z.string().min(1),
-  stop_reason: intLike.optional().nullable(),
-  operator_id: optionalId,
-  account_id: optionalId,
-  meeting_id: optionalId,
-});
-const RtmsInterrupted = z.object({
-  meeting_uuid: z.string().min(1),
-  rtms_stream_id: z.string().min(1),
-  account_id: optionalId,
-  meeting_id: optionalId,
-});
-/** Concurrency and start-failure payloads are thinly documented: every field is optional. */
-const Loose = z.object({
-  meeting_uuid: z.string().optional().catch(undefined),
-  rtms_stream_id: z.string().optional().catch(undefined),
-  account_id: optionalId,
-  meeting_id: optionalId,
-  reason: z.union([z.string(), z.number()]).optional().catch(undefined),
-});
 const UrlValidation = z.object({ plainToken: z.string().min(1) });
 
 export interface RtmsStartedPayload {
@@ -146,6 +115,78 @@ function flatten(payload: Record<string, unknown>): Record<string, unknown> {
 const defined = <T extends object>(value: T): T =>
   Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined && v !== null)) as T;
 
+/** What names the stream in every rtms_* payload; the meeting and the stream ids are required. */
+const streamIds = {
+  meeting_uuid: z.string().min(1),
+  rtms_stream_id: z.string().min(1),
+  account_id: optionalId,
+  meeting_id: optionalId,
+};
+const streamIdsPayload = (p: {
+  meeting_uuid: string;
+  rtms_stream_id: string;
+  account_id?: string | null | undefined;
+  meeting_id?: string | null | undefined;
+}) => ({
+  meetingUuid: p.meeting_uuid,
+  rtmsStreamId: p.rtms_stream_id,
+  accountId: p.account_id ?? undefined,
+  meetingId: p.meeting_id ?? undefined,
+});
+
+// Zoom's field names in, our payload out, nulls and absent fields dropped (see `defined`).
+const RtmsStarted = z
+  .object({
+    ...streamIds,
+    server_urls: z.string().regex(/^wss?:\/\/\S+$/i, "must be a ws:// or wss:// URL"),
+    operator_id: optionalId,
+    is_original_host: z.boolean().optional().catch(undefined),
+  })
+  .transform(
+    (p): RtmsStartedPayload =>
+      defined({
+        ...streamIdsPayload(p),
+        serverUrls: p.server_urls,
+        operatorId: p.operator_id ?? undefined,
+        isOriginalHost: p.is_original_host,
+      }),
+  );
+const RtmsStopped = z
+  .object({ ...streamIds, stop_reason: intLike.optional().nullable(), operator_id: optionalId })
+  .transform(
+    (p): RtmsStoppedPayload =>
+      defined({
+        ...streamIdsPayload(p),
+        stopReason: p.stop_reason ?? undefined,
+        operatorId: p.operator_id ?? undefined,
+      }),
+  );
+const RtmsInterrupted = z
+  .object(streamIds)
+  .transform((p): RtmsInterruptedPayload => defined(streamIdsPayload(p)));
+/** Concurrency and start-failure payloads are thinly documented: every field is optional, none refused. */
+const Notice = z
+  .object({
+    meeting_uuid: z.string().optional().catch(undefined),
+    rtms_stream_id: z.string().optional().catch(undefined),
+    account_id: optionalId,
+    meeting_id: optionalId,
+    reason: z.union([z.string(), z.number()]).optional().catch(undefined),
+  })
+  .transform(
+    (p): RtmsNoticePayload =>
+      defined({
+        meetingUuid: p.meeting_uuid,
+        rtmsStreamId: p.rtms_stream_id,
+        accountId: p.account_id ?? undefined,
+        meetingId: p.meeting_id ?? undefined,
+        reason: p.reason,
+      }),
+  );
+
+/** The events that must carry `event_ts`: every known one but the URL validation request. */
+type TimedEvent = Extract<ZoomEvent, { eventTs: number }>;
+
 /** Accepts a parsed object, JSON text or a Buffer of JSON text. Never throws. */
 export function parseZoomEvent(input: unknown): ParseZoomEventResult {
   let json = input;
@@ -170,102 +211,33 @@ export function parseZoomEvent(input: unknown): ParseZoomEventResult {
     ok: false,
     error: new ZoomEventError("INVALID_PAYLOAD", `${event} payload: ${z.prettifyError(error)}`, event),
   });
-  const needTs = (): ParseZoomEventResult | undefined =>
-    eventTs === undefined
-      ? { ok: false, error: new ZoomEventError("INVALID_ENVELOPE", `${event} has no event_ts`, event) }
-      : undefined;
+
+  /** Payload first, then event_ts: a payload error is the more useful report. */
+  const timed = <K extends TimedEvent["kind"]>(
+    kind: K,
+    schema: z.ZodType<Extract<TimedEvent, { kind: K }>["payload"]>,
+  ): ParseZoomEventResult => {
+    const p = schema.safeParse(fields);
+    if (!p.success) return invalid(p.error);
+    if (eventTs === undefined)
+      return { ok: false, error: new ZoomEventError("INVALID_ENVELOPE", `${event} has no event_ts`, event) };
+    // The schema is checked against `kind` above; `event` is paired with it by the caller's case.
+    return { ok: true, event: { kind, event, eventTs, rawPayload, payload: p.data } as TimedEvent };
+  };
 
   switch (event) {
-    case ZoomEventName.rtmsStarted: {
-      const p = RtmsStarted.safeParse(fields);
-      if (!p.success) return invalid(p.error);
-      const ts = needTs();
-      if (ts) return ts;
-      return {
-        ok: true,
-        event: {
-          kind: "rtms_started",
-          event,
-          eventTs: eventTs!,
-          rawPayload,
-          payload: defined({
-            meetingUuid: p.data.meeting_uuid,
-            rtmsStreamId: p.data.rtms_stream_id,
-            serverUrls: p.data.server_urls,
-            operatorId: p.data.operator_id ?? undefined,
-            accountId: p.data.account_id ?? undefined,
-            meetingId: p.data.meeting_id ?? undefined,
-            isOriginalHost: p.data.is_original_host,
-          }),
-        },
-      };
-    }
-    case ZoomEventName.rtmsStopped: {
-      const p = RtmsStopped.safeParse(fields);
-      if (!p.success) return invalid(p.error);
-      const ts = needTs();
-      if (ts) return ts;
-      return {
-        ok: true,
-        event: {
-          kind: "rtms_stopped",
-          event,
-          eventTs: eventTs!,
-          rawPayload,
-          payload: defined({
-            meetingUuid: p.data.meeting_uuid,
-            rtmsStreamId: p.data.rtms_stream_id,
-            stopReason: p.data.stop_reason ?? undefined,
-            operatorId: p.data.operator_id ?? undefined,
-            accountId: p.data.account_id ?? undefined,
-            meetingId: p.data.meeting_id ?? undefined,
-          }),
-        },
-      };
-    }
-    case ZoomEventName.rtmsInterrupted: {
-      const p = RtmsInterrupted.safeParse(fields);
-      if (!p.success) return invalid(p.error);
-      const ts = needTs();
-      if (ts) return ts;
-      return {
-        ok: true,
-        event: {
-          kind: "rtms_interrupted",
-          event,
-          eventTs: eventTs!,
-          rawPayload,
-          payload: defined({
-            meetingUuid: p.data.meeting_uuid,
-            rtmsStreamId: p.data.rtms_stream_id,
-            accountId: p.data.account_id ?? undefined,
-            meetingId: p.data.meeting_id ?? undefined,
-          }),
-        },
-      };
-    }
+    case ZoomEventName.rtmsStarted:
+      return timed("rtms_started", RtmsStarted);
+    case ZoomEventName.rtmsStopped:
+      return timed("rtms_stopped", RtmsStopped);
+    case ZoomEventName.rtmsInterrupted:
+      return timed("rtms_interrupted", RtmsInterrupted);
     case ZoomEventName.rtmsConcurrencyNearLimit:
+      return timed("rtms_concurrency_near_limit", Notice);
     case ZoomEventName.rtmsConcurrencyLimited:
-    case ZoomEventName.rtmsStartFailed: {
-      const p = Loose.safeParse(fields);
-      if (!p.success) return invalid(p.error);
-      const ts = needTs();
-      if (ts) return ts;
-      const payload = defined({
-        meetingUuid: p.data.meeting_uuid,
-        rtmsStreamId: p.data.rtms_stream_id,
-        accountId: p.data.account_id ?? undefined,
-        meetingId: p.data.meeting_id ?? undefined,
-        reason: p.data.reason,
-      });
-      const base = { eventTs: eventTs!, rawPayload, payload };
-      if (event === ZoomEventName.rtmsStartFailed)
-        return { ok: true, event: { kind: "rtms_start_failed", event, ...base } };
-      if (event === ZoomEventName.rtmsConcurrencyLimited) {
-        return { ok: true, event: { kind: "rtms_concurrency_limited", event, ...base } };
-      }
-      return { ok: true, event: { kind: "rtms_concurrency_near_limit", event, ...base } };
-    }
+      return timed("rtms_concurrency_limited", Notice);
+    case ZoomEventName.rtmsStartFailed:
+      return timed("rtms_start_failed", Notice);
     case ZoomEventName.urlValidation: {
       const p = UrlValidation.safeParse(fields);
       if (!p.success) return invalid(p.error);

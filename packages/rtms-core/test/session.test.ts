@@ -12,9 +12,9 @@ import {
 } from "../src/protocol/index.ts";
 import { ManualClock } from "../src/session/clock.ts";
 import type { RtmsSessionOptions } from "../src/session/options.ts";
-import type { ReconnectContext, ReconnectPolicy } from "../src/session/reconnect-policy.ts";
-import { RtmsSession, type RtmsSessionEvents } from "../src/session/session.ts";
+import { RtmsSession } from "../src/session/session.ts";
 import { VideoRotation } from "../src/session/video-rotation.ts";
+import { nextSessionEvent, recordingPolicy } from "../src/testing.ts";
 import { type FakeRtmsOptions, FakeRtmsServer } from "./support/fake-rtms-server.ts";
 
 const creds = {
@@ -23,19 +23,6 @@ const creds = {
   meetingUuid: "abc/def==",
   rtmsStreamId: "stream-1",
 };
-
-/** Fast policy that records what it was asked. */
-function fastPolicy(maxAttempts = 5): ReconnectPolicy & { calls: ReconnectContext[] } {
-  const calls: ReconnectContext[] = [];
-  return {
-    calls,
-    nextDelayMs(ctx) {
-      calls.push(ctx);
-      if (ctx.cause === "duplicate") return ctx.attempt <= 3 ? 15 * 2 ** (ctx.attempt - 1) : null;
-      return ctx.attempt <= maxAttempts ? 10 : null;
-    },
-  };
-}
 
 const servers: FakeRtmsServer[] = [];
 const sessions: RtmsSession[] = [];
@@ -47,7 +34,7 @@ async function server(opts: FakeRtmsOptions = {}): Promise<FakeRtmsServer> {
 }
 
 function session(srv: FakeRtmsServer, extra: Partial<RtmsSessionOptions> = {}) {
-  const policy = fastPolicy();
+  const policy = recordingPolicy({ delayMs: 10, maxAttempts: 5, duplicateBaseMs: 15 });
   const s = new RtmsSession({
     ...creds,
     serverUrls: srv.signalingUrl,
@@ -59,23 +46,7 @@ function session(srv: FakeRtmsServer, extra: Partial<RtmsSessionOptions> = {}) {
   return { s, policy };
 }
 
-function next<K extends keyof RtmsSessionEvents & string>(
-  s: RtmsSession,
-  event: K,
-  match: (...args: RtmsSessionEvents[K]) => boolean = () => true,
-  timeoutMs = 5_000,
-): Promise<RtmsSessionEvents[K]> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${event} event`)), timeoutMs);
-    const listener = (...args: RtmsSessionEvents[K]) => {
-      if (!match(...args)) return;
-      clearTimeout(timer);
-      s.off(event, listener);
-      resolve(args);
-    };
-    s.on(event, listener);
-  });
-}
+const next = nextSessionEvent;
 
 afterEach(async () => {
   for (const s of sessions.splice(0)) await s.close();

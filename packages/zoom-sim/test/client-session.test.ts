@@ -2,13 +2,8 @@
 // One test per behaviour and one per fault, each asserting the recovery: frames resume, the simulator never
 // sees two live connections for the stream, and stops end the session without reconnecting.
 import { silentLogger } from "@capture/rtms-core/logger";
-import {
-  type ReconnectContext,
-  type ReconnectPolicy,
-  RtmsSession,
-  type RtmsSessionEvents,
-  type RtmsSessionOptions,
-} from "@capture/rtms-core/session";
+import { RtmsSession, type RtmsSessionEvents, type RtmsSessionOptions } from "@capture/rtms-core/session";
+import { nextSessionEvent, recordingPolicy } from "@capture/rtms-core/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   type LiveMeeting,
@@ -19,19 +14,6 @@ import {
 } from "../src/index.ts";
 
 const STALE_MS = 150;
-
-function fastPolicy(): ReconnectPolicy & { calls: ReconnectContext[] } {
-  const calls: ReconnectContext[] = [];
-  return {
-    calls,
-    nextDelayMs(ctx) {
-      calls.push(ctx);
-      // Duplicate retries keep Zoom's shape (base x 2^n, 3 times) on a scale that outlasts STALE_MS.
-      if (ctx.cause === "duplicate") return ctx.attempt <= 3 ? 60 * 2 ** (ctx.attempt - 1) : null;
-      return ctx.attempt <= 20 ? 20 : null;
-    },
-  };
-}
 
 let sim: ZoomSim;
 let meeting: LiveMeeting;
@@ -50,7 +32,8 @@ afterEach(async () => {
 });
 
 function session(extra: Partial<RtmsSessionOptions> = {}) {
-  const policy = fastPolicy();
+  // Duplicate retries keep Zoom's shape (base x 2^n, 3 times) on a scale that outlasts STALE_MS.
+  const policy = recordingPolicy({ delayMs: 20, maxAttempts: 20, duplicateBaseMs: 60 });
   const s = new RtmsSession({
     clientId: sim.options.rtmsApp.clientId,
     clientSecret: sim.options.rtmsApp.clientSecret,
@@ -68,23 +51,9 @@ function session(extra: Partial<RtmsSessionOptions> = {}) {
   return { s, policy, frames };
 }
 
-function next<K extends keyof RtmsSessionEvents & string>(
-  s: RtmsSession,
-  event: K,
-  match: (...args: RtmsSessionEvents[K]) => boolean = () => true,
-  timeoutMs = 8_000,
-): Promise<RtmsSessionEvents[K]> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${event} event`)), timeoutMs);
-    const listener = (...args: RtmsSessionEvents[K]) => {
-      if (!match(...args)) return;
-      clearTimeout(timer);
-      s.off(event, listener);
-      resolve(args);
-    };
-    s.on(event, listener);
-  });
-}
+/** The shared wait, with this suite's longer default (8 s, where rtms-core's own tests use 5 s). */
+const next: typeof nextSessionEvent = (s, event, match, timeoutMs = 8_000) =>
+  nextSessionEvent(s, event, match, timeoutMs);
 
 /** Resolve once `n` more frames arrived. */
 async function moreFrames(s: RtmsSession, n = 2): Promise<void> {

@@ -174,9 +174,13 @@ async function main() {
       for (const m of meetings) m.stopRtms(6);
       for (let i = 0; i < 300 && ((await scrape()).get("capture_active_sessions") ?? 0) > 0; i++)
         await sleep(100);
+      // Let the writer drain too, so one phase's backlog does not spill into the next one's figures.
+      for (let i = 0; i < 300 && ((await scrape()).get("capture_db_buffer_bytes") ?? 0) > 0; i++)
+        await sleep(100);
     };
     const measure = async (label: string, streams: number, meetings: LiveMeeting[]) => {
-      await sleep(KEEPALIVE_MS * 2); // warm-up: every socket has answered a keep-alive
+      // Warm-up: every socket has answered a keep-alive and the start-up burst has drained.
+      await sleep(Number(process.env.BENCH_WARMUP_S ?? 10) * 1000);
       const interruptionsBefore = interruptions;
       const before = await scrape();
       const rows0 = await db.frame.count();

@@ -13,7 +13,7 @@ export interface RtmsCredentials {
 export class WorkerError extends Error {
   override readonly name = "WorkerError";
   constructor(
-    readonly code: "NO_ZOOM_APP" | "NO_S2S_CREDENTIALS" | "NO_MEETING" | "NO_ROOM" | "BAD_JOB",
+    readonly code: "NO_ZOOM_APP" | "NO_S2S_CREDENTIALS" | "NO_MEETING",
     message: string,
   ) {
     super(message);

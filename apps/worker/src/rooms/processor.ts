@@ -7,7 +7,7 @@ import { ZoomApiError } from "@capture/rtms-core/zoom-api";
 import { DelayedError, type Job, UnrecoverableError } from "bullmq";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
-import { WorkerError, type ZoomApps } from "../zoom-apps.ts";
+import type { ZoomApps } from "../zoom-apps.ts";
 
 export interface RoomsDeps {
   db: Db;
@@ -239,7 +239,7 @@ async function recordRetryItem(
   err: Error,
 ) {
   const { retryItemId, ...payload } = data;
-  const reason = err instanceof ZoomApiError || err instanceof UnrecoverableError ? err.message : err.message;
+  const reason = err.message;
   const attempts = job.attemptsMade + 1;
   const nextStep =
     kind === "ROOMS_SYNC"
@@ -337,5 +337,3 @@ export async function enqueueRoomJoins(
   );
   return roomIds.length;
 }
-
-export { WorkerError };

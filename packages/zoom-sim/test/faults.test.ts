@@ -52,9 +52,7 @@ describe("faults and rooms inside a stream", () => {
       }),
     });
     expect(res.status).toBe(202);
-    const join = await sig.next(
-      (m) => m.msg_type === 6 && (m.event as { event_type: number }).event_type === 3,
-    );
+    const join = await sig.nextEvent(3);
     const roomUser = (join.event as { participants: { user_id: number; user_name: string }[] })
       .participants[0]!;
     expect(roomUser.user_name).toBe("Board Room");
@@ -68,9 +66,7 @@ describe("faults and rooms inside a stream", () => {
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
       body: JSON.stringify({ method: "zoomroom.meeting_leave", params: {} }),
     });
-    const leave = await sig.next(
-      (m) => m.msg_type === 6 && (m.event as { event_type: number }).event_type === 4,
-    );
+    const leave = await sig.nextEvent(4);
     expect(leave.event).toMatchObject({ participants: [{ user_id: roomUser.user_id }] });
     sig.close();
     media.close();

@@ -98,6 +98,15 @@ export class TestSocket {
     return this.next((m) => m.msg_type === msgType, timeoutMs);
   }
 
+  /** The next msg 6 whose event has `eventType` (and passes `where`, when given). */
+  nextEvent(eventType: number, where: (event: Record<string, unknown>) => boolean = () => true) {
+    return this.next((m) => {
+      if (m.msg_type !== 6) return false;
+      const event = m.event as Record<string, unknown>;
+      return event.event_type === eventType && where(event);
+    });
+  }
+
   async waitClosed(timeoutMs = 5000): Promise<{ code: number; reason: string }> {
     const deadline = Date.now() + timeoutMs;
     while (!this.closed) {
@@ -127,16 +136,23 @@ export function signatureFor(sim: ZoomSim, info: StreamInfo): string {
   });
 }
 
+/** Open a signaling socket and send msg 1 with these fields (a test picks them to provoke a refusal). */
+export async function sendSignalingHandshake(
+  url: string,
+  fields: { meeting_uuid: string; rtms_stream_id: string; signature: string; sequence?: number },
+): Promise<TestSocket> {
+  const sig = new TestSocket(url);
+  await sig.opened();
+  sig.send({ msg_type: 1, protocol_version: 1, ...fields });
+  return sig;
+}
+
 /** Open signaling and complete msg 1 -> msg 2 (status 0). */
 export async function connectSignaling(
   sim: ZoomSim,
   info: StreamInfo,
 ): Promise<{ sig: TestSocket; resp: Record<string, unknown> }> {
-  const sig = new TestSocket(info.serverUrls);
-  await sig.opened();
-  sig.send({
-    msg_type: 1,
-    protocol_version: 1,
+  const sig = await sendSignalingHandshake(info.serverUrls, {
     sequence: 1,
     meeting_uuid: info.meetingUuid,
     rtms_stream_id: info.streamId,

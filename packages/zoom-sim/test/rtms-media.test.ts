@@ -80,9 +80,7 @@ describe("RTMS media server", () => {
     const ready = sim.waitFor("media-ready");
     sig.send({ msg_type: 7, rtms_stream_id: info.streamId });
     await ready;
-    const first = await sig.next(
-      (m) => m.msg_type === 6 && (m.event as { event_type: number }).event_type === 1,
-    );
+    const first = await sig.nextEvent(1);
     expect(first).toBeTruthy();
     const frame = (await media.nextType(15)).content as Frame;
     const alice = meeting.find("Alice")!;
@@ -163,7 +161,7 @@ describe("RTMS media server", () => {
     const f1 = (await first.media.nextType(15)).content as Frame;
     expect(sim.faults.dropMedia(info.streamId)).toBe(1);
     await first.media.waitClosed();
-    await sig.next((m) => m.msg_type === 6 && (m.event as { event_type: number }).event_type === 7);
+    await sig.nextEvent(7);
     const second = await connectMedia(sim, info, url("all"), 32, {
       video: { codec: 5, resolution: 1, fps: 5 },
     });

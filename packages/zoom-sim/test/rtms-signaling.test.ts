@@ -1,6 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startZoomSim, type ZoomSim } from "../src/index.ts";
-import { connectMedia, connectSignaling, delay, TestSocket } from "./helpers.ts";
+import {
+  answerKeepAlives,
+  connectMedia,
+  connectSignaling,
+  delay,
+  sendSignalingHandshake,
+} from "./helpers.ts";
 
 describe("RTMS signaling server", () => {
   let sim: ZoomSim;
@@ -30,11 +36,7 @@ describe("RTMS signaling server", () => {
 
   it("answers a bad signature with status 3 and closes the socket", async () => {
     const { info } = await start();
-    const sig = new TestSocket(info.serverUrls);
-    await sig.opened();
-    sig.send({
-      msg_type: 1,
-      protocol_version: 1,
+    const sig = await sendSignalingHandshake(info.serverUrls, {
       meeting_uuid: info.meetingUuid,
       rtms_stream_id: info.streamId,
       signature: "00",
@@ -46,11 +48,7 @@ describe("RTMS signaling server", () => {
   it("uses the older numbering (15) under that fault, with the same reason text", async () => {
     const { info } = await start();
     sim.faults.setOldStatusNumbering(true);
-    const sig = new TestSocket(info.serverUrls);
-    await sig.opened();
-    sig.send({
-      msg_type: 1,
-      protocol_version: 1,
+    const sig = await sendSignalingHandshake(info.serverUrls, {
       meeting_uuid: info.meetingUuid,
       rtms_stream_id: info.streamId,
       signature: "00",
@@ -60,11 +58,7 @@ describe("RTMS signaling server", () => {
 
   it("answers an unknown stream with status 2", async () => {
     const { info } = await start();
-    const sig = new TestSocket(info.serverUrls);
-    await sig.opened();
-    sig.send({
-      msg_type: 1,
-      protocol_version: 1,
+    const sig = await sendSignalingHandshake(info.serverUrls, {
       meeting_uuid: info.meetingUuid,
       rtms_stream_id: "nope",
       signature: "00",
@@ -107,12 +101,7 @@ describe("RTMS signaling server", () => {
       `${info.serverUrls.replace(/signaling$/, "media/all")}`,
       32,
     );
-    for (const s of [sig, media]) {
-      s.ws.on("message", (d) => {
-        const m = JSON.parse(d.toString()) as { msg_type: number; timestamp: number };
-        if (m.msg_type === 12) s.send({ msg_type: 13, timestamp: m.timestamp });
-      });
-    }
+    for (const s of [sig, media]) answerKeepAlives(s);
     for (let i = 0; i < 5; i++) {
       const ka = await sig.nextType(12);
       expect(typeof ka.timestamp).toBe("number");
@@ -134,10 +123,7 @@ describe("RTMS signaling server", () => {
     const { sig } = await connectSignaling(sim, info);
     const { media } = await connectMedia(sim, info, info.serverUrls.replace(/signaling$/, "media/video"), 2);
     // Media answers its keep-alives; signaling does not.
-    media.ws.on("message", (d) => {
-      const m = JSON.parse(d.toString()) as { msg_type: number; timestamp: number };
-      if (m.msg_type === 12) media.send({ msg_type: 13, timestamp: m.timestamp });
-    });
+    answerKeepAlives(media);
     await sig.waitClosed();
     await media.waitClosed();
     expect(sig.messages.filter((m) => m.msg_type === 12)).toHaveLength(3);
@@ -148,15 +134,10 @@ describe("RTMS signaling server", () => {
   it("interrupts only the media socket after 3 unanswered keep-alives on media (event 7 on signaling)", async () => {
     const { info } = await start();
     const { sig } = await connectSignaling(sim, info);
-    sig.ws.on("message", (d) => {
-      const m = JSON.parse(d.toString()) as { msg_type: number; timestamp: number };
-      if (m.msg_type === 12) sig.send({ msg_type: 13, timestamp: m.timestamp });
-    });
+    answerKeepAlives(sig);
     const { media } = await connectMedia(sim, info, info.serverUrls.replace(/signaling$/, "media/video"), 2);
     await media.waitClosed();
-    const ev = await sig.next(
-      (m) => m.msg_type === 6 && (m.event as { event_type: number }).event_type === 7,
-    );
+    const ev = await sig.nextEvent(7);
     expect(ev).toBeTruthy();
     expect(sig.closed).toBeUndefined();
     // A new media connection is accepted.
@@ -206,40 +187,25 @@ describe("RTMS signaling server", () => {
       events: [3, 4, 2, 8, 9, 10, 11, 12, 13, 14].map((event_type) => ({ event_type, subscribe: true })),
     });
     // The current participants arrive on subscription.
-    const present = await sig.next(
-      (m) => m.msg_type === 6 && (m.event as { event_type: number }).event_type === 3,
-    );
+    const present = await sig.nextEvent(3);
     expect(
       (present.event as { participants: { user_name: string }[] }).participants.map((p) => p.user_name),
     ).toEqual(["Alice", "Bob"]);
     // ...and so do the cameras already on.
-    const on = await sig.next(
-      (m) => m.msg_type === 6 && (m.event as { event_type: number }).event_type === 8,
-    );
+    const on = await sig.nextEvent(8);
     expect((on.event as { participants: unknown[] }).participants).toHaveLength(2);
     const carol = meeting.addParticipant({ name: "Carol", camera: false });
-    const join = await sig.next(
-      (m) => m.msg_type === 6 && (m.event as { event_type: number }).event_type === 3,
-    );
+    const join = await sig.nextEvent(3);
     expect(join.event).toMatchObject({ participants: [{ user_id: carol.userId, user_name: "Carol" }] });
     meeting.setCamera("Carol", true);
-    expect(
-      (await sig.next((m) => m.msg_type === 6 && (m.event as { event_type: number }).event_type === 8)).event,
-    ).toMatchObject({
+    expect((await sig.nextEvent(8)).event).toMatchObject({
       participants: [{ user_id: carol.userId }],
     });
     meeting.setActiveSpeaker("Carol");
-    const speaker = await sig.next(
-      (m) =>
-        m.msg_type === 6 &&
-        (m.event as { event_type: number; user_id: number }).event_type === 2 &&
-        (m.event as { user_id: number }).user_id === carol.userId,
-    );
+    const speaker = await sig.nextEvent(2, (event) => event.user_id === carol.userId);
     expect(speaker.event).toMatchObject({ user_name: "Carol" });
     meeting.removeParticipant("Carol");
-    expect(
-      (await sig.next((m) => m.msg_type === 6 && (m.event as { event_type: number }).event_type === 4)).event,
-    ).toMatchObject({
+    expect((await sig.nextEvent(4)).event).toMatchObject({
       participants: [{ user_id: carol.userId }],
     });
     sig.send({ msg_type: 19, rtms_stream_id: info.streamId });

@@ -34,17 +34,24 @@ export type HandshakeCredentials = SignatureInput;
 
 // ---------- client -> server ----------
 
+/** What both handshake requests (msg 1 and msg 3) open with: the version, and the stream signed for. */
+function signedHandshake(creds: HandshakeCredentials, sequence: number | undefined) {
+  return {
+    protocol_version: PROTOCOL_VERSION,
+    sequence: sequence ?? 0,
+    meeting_uuid: creds.meetingUuid,
+    rtms_stream_id: creds.rtmsStreamId,
+    signature: rtmsSignature(creds),
+  };
+}
+
 export function signalingHandshakeReq(
   creds: HandshakeCredentials,
   opts: { sequence?: number; bufferData?: boolean } = {},
 ): SignalingHandshakeReq {
   return {
     msg_type: MsgType.SIGNALING_HAND_SHAKE_REQ,
-    protocol_version: PROTOCOL_VERSION,
-    sequence: opts.sequence ?? 0,
-    meeting_uuid: creds.meetingUuid,
-    rtms_stream_id: creds.rtmsStreamId,
-    signature: rtmsSignature(creds),
+    ...signedHandshake(creds, opts.sequence),
     ...(opts.bufferData !== undefined ? { buffer_data: opts.bufferData } : {}),
   };
 }
@@ -57,11 +64,7 @@ export function mediaHandshakeReq(
 ): MediaHandshakeReq {
   return {
     msg_type: MsgType.DATA_HAND_SHAKE_REQ,
-    protocol_version: PROTOCOL_VERSION,
-    sequence: opts.sequence ?? 0,
-    meeting_uuid: creds.meetingUuid,
-    rtms_stream_id: creds.rtmsStreamId,
-    signature: rtmsSignature(creds),
+    ...signedHandshake(creds, opts.sequence),
     media_type: mediaType,
     payload_encryption: false,
     media_params: mediaParams,
@@ -119,6 +122,16 @@ export function toWireUserId(userId: WireUserId): WireUserId {
 
 // ---------- server -> client (simulator, tests) ----------
 
+/** What both handshake answers (msg 2 and msg 4) open with; a refusal without a reason gets the status text. */
+function handshakeAnswer(statusCode: number, reason: string | undefined) {
+  return {
+    protocol_version: PROTOCOL_VERSION,
+    sequence: 0,
+    status_code: statusCode,
+    reason: reason ?? (statusCode === StatusCode.OK ? "" : statusText(statusCode)),
+  };
+}
+
 export function signalingHandshakeResp(
   statusCode: number,
   serverUrls?: ServerUrls,
@@ -126,10 +139,7 @@ export function signalingHandshakeResp(
 ): SignalingHandshakeResp {
   return {
     msg_type: MsgType.SIGNALING_HAND_SHAKE_RESP,
-    protocol_version: PROTOCOL_VERSION,
-    sequence: 0,
-    status_code: statusCode,
-    reason: reason ?? (statusCode === StatusCode.OK ? "" : statusText(statusCode)),
+    ...handshakeAnswer(statusCode, reason),
     ...(serverUrls ? { media_server: { server_urls: serverUrls } } : {}),
   };
 }
@@ -141,10 +151,7 @@ export function mediaHandshakeResp(
 ): MediaHandshakeResp {
   return {
     msg_type: MsgType.DATA_HAND_SHAKE_RESP,
-    protocol_version: PROTOCOL_VERSION,
-    sequence: 0,
-    status_code: statusCode,
-    reason: reason ?? (statusCode === StatusCode.OK ? "" : statusText(statusCode)),
+    ...handshakeAnswer(statusCode, reason),
     payload_encryption: false,
     ...(mediaParams ? { media_params: mediaParams } : {}),
   };

@@ -1,7 +1,5 @@
 // The only reader of process.env in the portal. Parsed lazily (on first use, not at import) because
 // `next build` imports route modules without any of these set.
-import { existsSync } from "node:fs";
-import path from "node:path";
 import { z } from "zod";
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -66,24 +64,8 @@ export function env(): Env {
   return cached;
 }
 
-/**
- * The repository root: the nearest folder above the working directory holding pnpm-workspace.yaml.
- * `next start` runs in apps/web and the worker in apps/worker, so both resolve `recordings` to the same
- * <repo>/recordings. Outside a checkout (a container with only the app) it is the working directory.
- */
-export function repositoryRoot(start = process.cwd()): string {
-  let dir = path.resolve(/*turbopackIgnore: true*/ start);
-  for (;;) {
-    if (existsSync(path.join(/*turbopackIgnore: true*/ dir, "pnpm-workspace.yaml"))) return dir;
-    const parent = path.dirname(dir);
-    if (parent === dir) return path.resolve(/*turbopackIgnore: true*/ start);
-    dir = parent;
-  }
-}
-
-export function resolveFromRepoRoot(p: string, start?: string): string {
-  return path.isAbsolute(p) ? p : path.join(/*turbopackIgnore: true*/ repositoryRoot(start), p);
-}
+// Relative FRAMES_DIR / THUMBNAIL_DIR resolve against the repository root, exactly as in the worker.
+export { repositoryRoot, resolveFromRepoRoot } from "@capture/jobs/paths";
 
 /** Secrets never reach logs: this is what the portal logs of its configuration at start. */
 export function redactedEnv(e: Env): Record<string, unknown> {

@@ -2,6 +2,7 @@
 // WebSocket leases and the health server, and returns one idempotent close().
 import { createDb, parseKeyring } from "@capture/db";
 import { JobQueues, QueueName, redisConnection } from "@capture/jobs";
+import { resolveFromRepoRoot } from "@capture/jobs/paths";
 import { LocalDiskFrameStore } from "@capture/rtms-core/frames";
 import { type Job, Worker } from "bullmq";
 import { Redis, type RedisOptions } from "ioredis";
@@ -49,7 +50,8 @@ export async function startWorker(
   const prefix = env.QUEUE_PREFIX;
   const queues = new JobQueues(connection, prefix);
   const metrics = new Metrics();
-  const store = new LocalDiskFrameStore({ rootDir: env.FRAMES_DIR });
+  // A relative FRAMES_DIR means <repo>/FRAMES_DIR, as in the portal, whatever the working directory.
+  const store = new LocalDiskFrameStore({ rootDir: resolveFromRepoRoot(env.FRAMES_DIR) });
   const writer = new FrameWriter({
     db,
     log: log.child({ component: "frame-writer" }),

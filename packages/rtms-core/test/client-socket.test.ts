@@ -8,23 +8,12 @@ import { ManualClock } from "../src/session/clock.ts";
 import { MediaClient } from "../src/session/media.ts";
 import { toMediaParams } from "../src/session/options.ts";
 import { SignalingClient } from "../src/session/signaling.ts";
-import { type FakeRtmsOptions, FakeRtmsServer } from "./support/fake-rtms-server.ts";
+import { type FakeRtmsServer, fakeServerPool, TEST_CREDENTIALS } from "./support/fake-rtms-server.ts";
 
-const credentials = {
-  clientId: "client-id",
-  clientSecret: "client-secret",
-  meetingUuid: "abc/def==",
-  rtmsStreamId: "stream-1",
-};
-
-const servers: FakeRtmsServer[] = [];
+const credentials = TEST_CREDENTIALS;
+const servers = fakeServerPool();
+const server = servers.start;
 const clients: (SignalingClient | MediaClient)[] = [];
-
-async function server(opts: FakeRtmsOptions = {}): Promise<FakeRtmsServer> {
-  const s = await FakeRtmsServer.start(opts);
-  servers.push(s);
-  return s;
-}
 
 function signaling(srv: FakeRtmsServer, extra: { clock?: ManualClock; handshakeTimeoutMs?: number } = {}) {
   const c = new SignalingClient({ url: srv.signalingUrl, credentials, logger: silentLogger, ...extra });
@@ -47,7 +36,7 @@ function media(srv: FakeRtmsServer, extra: { clock?: ManualClock; handshakeTimeo
 
 afterEach(async () => {
   for (const c of clients.splice(0)) c.terminate();
-  for (const s of servers.splice(0)) await s.close();
+  await servers.closeAll();
 });
 
 describe("client socket handshake", () => {

@@ -15,23 +15,13 @@ import type { RtmsSessionOptions } from "../src/session/options.ts";
 import { RtmsSession } from "../src/session/session.ts";
 import { VideoRotation } from "../src/session/video-rotation.ts";
 import { nextSessionEvent, recordingPolicy } from "../src/testing.ts";
-import { type FakeRtmsOptions, FakeRtmsServer } from "./support/fake-rtms-server.ts";
+import { type FakeRtmsServer, fakeServerPool, TEST_CREDENTIALS } from "./support/fake-rtms-server.ts";
 
-const creds = {
-  clientId: "client-id",
-  clientSecret: "client-secret",
-  meetingUuid: "abc/def==",
-  rtmsStreamId: "stream-1",
-};
+const creds = TEST_CREDENTIALS;
 
-const servers: FakeRtmsServer[] = [];
+const servers = fakeServerPool();
+const server = servers.start;
 const sessions: RtmsSession[] = [];
-
-async function server(opts: FakeRtmsOptions = {}): Promise<FakeRtmsServer> {
-  const s = await FakeRtmsServer.start(opts);
-  servers.push(s);
-  return s;
-}
 
 function session(srv: FakeRtmsServer, extra: Partial<RtmsSessionOptions> = {}) {
   const policy = recordingPolicy({ delayMs: 10, maxAttempts: 5, duplicateBaseMs: 15 });
@@ -50,7 +40,7 @@ const next = nextSessionEvent;
 
 afterEach(async () => {
   for (const s of sessions.splice(0)) await s.close();
-  for (const s of servers.splice(0)) await s.close();
+  await servers.closeAll();
 });
 
 const frame = (ts: number, userId: number | string = 16778240) =>

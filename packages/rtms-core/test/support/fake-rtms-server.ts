@@ -13,6 +13,14 @@ import {
   stringifyMessage,
 } from "../../src/protocol/index.ts";
 
+/** The app and stream every test against this server signs for. */
+export const TEST_CREDENTIALS = {
+  clientId: "client-id",
+  clientSecret: "client-secret",
+  meetingUuid: "abc/def==",
+  rtmsStreamId: "stream-1",
+};
+
 export type Role = "signaling" | "media";
 
 export interface Received {
@@ -178,4 +186,19 @@ export class FakeRtmsServer {
       reply({ msg_type: 20, state: 1, timestamp: Date.now() });
     }
   }
+}
+
+/** Servers a suite starts as it goes and closes together (in its afterEach). */
+export function fakeServerPool() {
+  const live: FakeRtmsServer[] = [];
+  return {
+    start: async (opts: FakeRtmsOptions = {}): Promise<FakeRtmsServer> => {
+      const s = await FakeRtmsServer.start(opts);
+      live.push(s);
+      return s;
+    },
+    closeAll: async (): Promise<void> => {
+      for (const s of live.splice(0)) await s.close();
+    },
+  };
 }

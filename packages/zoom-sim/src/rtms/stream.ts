@@ -9,6 +9,7 @@ import {
   DEFAULT_VIDEO_PARAMS,
   EventType,
   type MediaHandshakeReq,
+  type MediaHandshakeResp,
   type MediaParams,
   MediaType,
   MsgType,
@@ -18,6 +19,7 @@ import {
   type ServerUrls,
   SessionState,
   type SignalingHandshakeReq,
+  type SignalingHandshakeResp,
   StatusCode,
   StopReason,
   StreamState,
@@ -194,13 +196,15 @@ export class RtmsStream {
     return this.host.faults.oldStatusNumbering ? (OLD_NUMBERING[code] ?? code) : code;
   }
 
+  /** How Zoom refuses either handshake: the answer echoes the request's sequence, then a normal close (1000) with the same reason text. */
+  #refuse(socket: RtmsSocket, answer: SignalingHandshakeResp | MediaHandshakeResp, sequence?: number): void {
+    socket.send({ ...answer, sequence: sequence ?? 0 });
+    socket.close(1000, answer.reason ?? "");
+  }
+
   #rejectSignaling(socket: RtmsSocket, code: number, sequence?: number): void {
     this.counters.signalingRejected++;
-    socket.send({
-      ...signalingHandshakeResp(this.#status(code), undefined, statusText(code)),
-      sequence: sequence ?? 0,
-    });
-    socket.close(1000, statusText(code));
+    this.#refuse(socket, signalingHandshakeResp(this.#status(code), undefined, statusText(code)), sequence);
     this.host.emit("signaling-rejected", { streamId: this.id, statusCode: code });
   }
 
@@ -250,11 +254,7 @@ export class RtmsStream {
 
   #rejectMedia(socket: RtmsSocket, code: number, sequence?: number): void {
     this.counters.mediaRejected++;
-    socket.send({
-      ...mediaHandshakeResp(this.#status(code), undefined, statusText(code)),
-      sequence: sequence ?? 0,
-    });
-    socket.close(1000, statusText(code));
+    this.#refuse(socket, mediaHandshakeResp(this.#status(code), undefined, statusText(code)), sequence);
     this.host.emit("media-rejected", { streamId: this.id, statusCode: code });
   }
 

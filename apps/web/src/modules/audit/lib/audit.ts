@@ -1,5 +1,6 @@
 // The audit trail: who changed settings, viewed or exported what. Written beside the change it records.
 import type { Db, Prisma } from "@capture/db";
+import { type CreatedCursor, olderThan } from "~/server/keyset.ts";
 
 export interface AuditEntry {
   teamId: string | null;
@@ -30,18 +31,11 @@ export async function recordAudit(db: Db | Prisma.TransactionClient, e: AuditEnt
 export const AUDIT_PAGE_SIZE = 100;
 
 /** Newest first, keyset-paginated on (createdAt, id). */
-export async function listAudit(db: Db, teamId: string, before?: { createdAt: Date; id: string }) {
+export async function listAudit(db: Db, teamId: string, before?: CreatedCursor) {
   const rows = await db.auditEvent.findMany({
     where: {
       teamId,
-      ...(before
-        ? {
-            OR: [
-              { createdAt: { lt: before.createdAt } },
-              { createdAt: before.createdAt, id: { lt: before.id } },
-            ],
-          }
-        : {}),
+      ...olderThan(before),
     },
     include: { actor: { select: { name: true, email: true } } },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],

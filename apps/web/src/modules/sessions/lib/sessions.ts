@@ -3,6 +3,7 @@
 import type { Db, SessionEventType, SessionState } from "@capture/db";
 import { stopReasonText } from "@capture/rtms-core/protocol";
 import { AppError } from "~/server/errors.ts";
+import { type CreatedCursor, olderThan } from "~/server/keyset.ts";
 
 export const SESSION_PAGE_SIZE = 50;
 
@@ -34,21 +35,14 @@ export function describeStopReason(code: number | null, text: string | null): st
 export async function listSessions(
   db: Db,
   teamId: string,
-  opts: { before?: { createdAt: Date; id: string }; now?: Date } = {},
-): Promise<{ rows: SessionRow[]; next: { createdAt: Date; id: string } | null }> {
+  opts: { before?: CreatedCursor; now?: Date } = {},
+): Promise<{ rows: SessionRow[]; next: CreatedCursor | null }> {
   const now = opts.now ?? new Date();
   const before = opts.before;
   const sessions = await db.captureSession.findMany({
     where: {
       teamId,
-      ...(before
-        ? {
-            OR: [
-              { createdAt: { lt: before.createdAt } },
-              { createdAt: before.createdAt, id: { lt: before.id } },
-            ],
-          }
-        : {}),
+      ...olderThan(before),
     },
     include: {
       meeting: { select: { name: true } },

@@ -1,6 +1,6 @@
-// Sums the JSON reports every runner wrote into TEST_RESULTS_DIR (vitest-*.json, playwright.json) into
-// one closing line, `N passed, N failed`. A report that is missing or unreadable is itself a failure,
-// so a crashed runner can never look green.
+// Sums the JSON reports every runner wrote into TEST_RESULTS_DIR (vitest-*.json, playwright.json) and the
+// typecheck/lint checks (check-*.status, one each) into one closing line, `N passed, N failed`. A report
+// that is missing or unreadable is itself a failure, so a crashed runner can never look green.
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 
@@ -44,6 +44,14 @@ for (const file of readdirSync(dir)
   failed += f;
   skipped += s;
   rows.push(`${file.replace(/\.json$/, "")}: ${p} passed, ${f} failed, ${s} skipped`);
+}
+
+for (const file of readdirSync(dir).filter((f) => f.endsWith(".status")).sort()) {
+  const ok = readFileSync(path.join(dir, file), "utf8").trim() === "passed";
+  const name = file.replace(/^check-/, "").replace(/\.status$/, "");
+  if (ok) passed += 1;
+  else failed += 1;
+  rows.push(`${name}: ${ok ? "passed" : "FAILED"}`);
 }
 
 const expected = (process.env.EXPECTED_REPORTS ?? "").split(",").filter(Boolean);

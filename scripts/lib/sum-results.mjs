@@ -46,7 +46,9 @@ for (const file of readdirSync(dir)
   rows.push(`${file.replace(/\.json$/, "")}: ${p} passed, ${f} failed, ${s} skipped`);
 }
 
-for (const file of readdirSync(dir).filter((f) => f.endsWith(".status")).sort()) {
+for (const file of readdirSync(dir)
+  .filter((f) => f.endsWith(".status"))
+  .sort()) {
   const ok = readFileSync(path.join(dir, file), "utf8").trim() === "passed";
   const name = file.replace(/^check-/, "").replace(/\.status$/, "");
   if (ok) passed += 1;

@@ -185,8 +185,7 @@ export default async function globalSetup() {
   return async () => {
     for (const child of [worker, web]) if (child.exitCode === null) child.kill("SIGTERM");
     const queues = new JobQueues(redisConnection(REDIS_URL), prefix);
-    for (const q of [queues.capture, queues.rooms, queues.zoomEvents])
-      await q.obliterate({ force: true }).catch(() => {});
+    await queues.obliterate();
     await queues.close();
     await sim.close();
     await testDb.drop();

@@ -315,8 +315,7 @@ async function main() {
     worker.kill("SIGTERM");
     await new Promise((r) => worker.once("exit", r));
     const queues = new JobQueues(redisConnection(REDIS_URL), prefix);
-    for (const q of [queues.capture, queues.rooms, queues.zoomEvents])
-      await q.obliterate({ force: true }).catch(() => {});
+    await queues.obliterate();
     await queues.close();
     await sim.close();
     await testDb.drop();

@@ -55,6 +55,16 @@ export class JobQueues {
     });
   }
 
+  /**
+   * Deletes every job of the three queues under this prefix. For tests and benches, which run under a
+   * prefix of their own; never call it on a production prefix.
+   */
+  async obliterate() {
+    for (const queue of [this.zoomEvents, this.capture, this.rooms]) {
+      await queue.obliterate({ force: true }).catch(() => {});
+    }
+  }
+
   async close() {
     await Promise.all([this.zoomEvents.close(), this.capture.close(), this.rooms.close()]);
   }

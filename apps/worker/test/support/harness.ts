@@ -137,8 +137,7 @@ export async function startHarness(label: string, simOptions: ZoomSimOptions = {
     },
     async close() {
       await Promise.all(workers.map((w) => w.stop("SIGKILL")));
-      for (const q of [queues.capture, queues.rooms, queues.zoomEvents])
-        await q.obliterate({ force: true }).catch(() => {});
+      await queues.obliterate();
       await queues.close();
       await sim.close();
       await testDb.drop();

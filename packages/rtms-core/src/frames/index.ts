@@ -25,5 +25,6 @@ export {
   FrameStoreError,
   type FrameStoreErrorCode,
   type FrameWrite,
+  isTempStorageKey,
   type StoredFrame,
 } from "./store.ts";

@@ -4,7 +4,7 @@ import path from "node:path";
 import { text } from "node:stream/consumers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LocalDiskFrameStore } from "./local-disk-store.ts";
-import { contentTypeForKey, type FrameWrite } from "./store.ts";
+import { contentTypeForKey, type FrameWrite, isTempStorageKey, type StoredFrame } from "./store.ts";
 
 let base: string;
 let root: string;
@@ -27,6 +27,12 @@ const write = (overrides: Partial<FrameWrite> = {}): FrameWrite => ({
   format: "jpg",
   ...overrides,
 });
+
+async function listed(prefix: string): Promise<StoredFrame[]> {
+  const out: StoredFrame[] = [];
+  for await (const frame of store.list(prefix)) out.push(frame);
+  return out.sort((a, b) => a.storageKey.localeCompare(b.storageKey));
+}
 
 async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
@@ -75,6 +81,42 @@ describe("LocalDiskFrameStore", () => {
     await expect(stat(path.join(root, "session-1"))).rejects.toMatchObject({ code: "ENOENT" });
     expect(await store.exists(other.storageKey)).toBe(true);
     await store.deleteSession("session-1"); // already gone: no error
+  });
+
+  it("lists every stored object under a prefix with its size, temp files of interrupted writes included", async () => {
+    const a = await store.put(write({ timestamp: 1 }), Buffer.from("a"));
+    const b = await store.put(write({ timestamp: 2, userName: "Bob", userId: 7 }), Buffer.from("bbb"));
+    const c = await store.put(write({ timestamp: 3, sessionKey: "session-10" }), Buffer.from("cc"));
+    // What a worker killed between open and rename leaves behind.
+    const tempKey = `session-1/Bob_7/.9.jpg.${"0".repeat(8)}-0000-4000-8000-${"0".repeat(12)}.tmp`;
+    await writeFile(path.join(root, tempKey), "half");
+    // Not the store's: never listed.
+    await writeFile(path.join(root, "session-1", "Bob_7", "notes.txt"), "x");
+    await writeFile(path.join(root, "session-1", "stray.jpg"), "x");
+
+    expect(await listed("session-1/")).toEqual([
+      { storageKey: tempKey, bytes: 4 },
+      { storageKey: b.storageKey, bytes: 3 },
+      { storageKey: a.storageKey, bytes: 1 },
+    ]);
+    expect(isTempStorageKey(tempKey)).toBe(true);
+    expect(isTempStorageKey(a.storageKey)).toBe(false);
+    // A prefix is a prefix of the key, not of a folder name: "session-1" matches session-10 too.
+    expect((await listed("session-1")).map((f) => f.storageKey)).toContain(c.storageKey);
+    expect(await listed("session-1/Bob_7/2")).toEqual([{ storageKey: b.storageKey, bytes: 3 }]);
+    expect(await listed("")).toHaveLength(4);
+    expect(await listed("nothing/")).toEqual([]);
+
+    // Recovery deletes what it listed, temp files included.
+    expect(await store.exists(tempKey)).toBe(true);
+    expect(await store.delete(tempKey)).toBe(true);
+    await expect(store.get(tempKey)).rejects.toMatchObject({ code: "INVALID_STORAGE_KEY" });
+    expect((await listed("session-1/")).map((f) => f.storageKey)).toEqual([b.storageKey, a.storageKey]);
+  });
+
+  it("lists nothing before anything was written", async () => {
+    expect(await listed("")).toEqual([]);
+    expect(await listed("session-1/")).toEqual([]);
   });
 
   it("keeps every file of hostile names inside its session folder", async () => {

@@ -2,11 +2,18 @@
 //   <rootDir>/<session>/<user_name>_<user_id>/<timestamp>.jpg
 // Every name is made safe, and every key is re-checked on the way in, so no key can reach outside rootDir.
 import { randomUUID } from "node:crypto";
-import { type FileHandle, mkdir, open, readFile, rename, rm, stat, unlink } from "node:fs/promises";
+import type { Dirent } from "node:fs";
+import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { safePathSegment } from "./safe-path.ts";
-import { type FrameStore, FrameStoreError, type FrameWrite, type StoredFrame } from "./store.ts";
+import {
+  type FrameStore,
+  FrameStoreError,
+  type FrameWrite,
+  isTempStorageKey,
+  type StoredFrame,
+} from "./store.ts";
 
 export interface LocalDiskFrameStoreOptions {
   rootDir: string;
@@ -90,7 +97,7 @@ export class LocalDiskFrameStore implements FrameStore {
   }
 
   async delete(storageKey: string): Promise<boolean> {
-    const file = this.resolve(storageKey);
+    const file = this.resolve(storageKey, { temp: true });
     try {
       await unlink(file);
       return true;
@@ -106,7 +113,7 @@ export class LocalDiskFrameStore implements FrameStore {
   }
 
   async exists(storageKey: string): Promise<boolean> {
-    const file = this.resolve(storageKey);
+    const file = this.resolve(storageKey, { temp: true });
     try {
       return (await stat(file)).isFile();
     } catch (cause) {
@@ -115,17 +122,65 @@ export class LocalDiskFrameStore implements FrameStore {
     }
   }
 
+  async *list(prefix: string): AsyncIterable<StoredFrame> {
+    if (typeof prefix !== "string") throw invalidKey(prefix);
+    // Only the levels the prefix leaves open are read: `<session>/` reads one session folder, not the root.
+    const slash = prefix.indexOf("/");
+    const sessions = slash >= 0 ? [prefix.slice(0, slash)] : await this.#names(this.rootDir, prefix);
+    for (const session of sessions) {
+      if (session !== safePathSegment(session, SESSION_MAX_BYTES)) continue;
+      const sessionDir = path.join(this.rootDir, session);
+      for (const participant of await this.#names(sessionDir, prefix, `${session}/`)) {
+        const participantDir = path.join(sessionDir, participant);
+        for (const file of await this.#names(participantDir, prefix, `${session}/${participant}/`, "file")) {
+          const storageKey = `${session}/${participant}/${file}`;
+          // Anything else in the folder is not the store's (nothing here writes it): not listed.
+          if (!storageKey.startsWith(prefix)) continue;
+          if (!FILE_NAME.test(file) && !isTempStorageKey(storageKey)) continue;
+          try {
+            yield { storageKey, bytes: (await stat(path.join(participantDir, file))).size };
+          } catch (cause) {
+            if (!isNotFound(cause)) throw readError(storageKey, cause); // else: deleted while listing
+          }
+        }
+      }
+    }
+  }
+
+  /** Sorted names of folders (or files) in dir whose key (keyPrefix + name) can still match prefix. */
+  async #names(dir: string, prefix: string, keyPrefix = "", kind: "dir" | "file" = "dir"): Promise<string[]> {
+    let entries: Dirent[];
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (cause) {
+      if (isNotFound(cause) || (cause as NodeJS.ErrnoException).code === "ENOTDIR") return [];
+      throw new FrameStoreError("READ_FAILED", `could not list ${JSON.stringify(keyPrefix || "/")}`, {
+        cause,
+      });
+    }
+    return entries
+      .filter((e) => (kind === "dir" ? e.isDirectory() : e.isFile()))
+      .map((e) => e.name)
+      .filter((name) => {
+        const key = keyPrefix + name + (kind === "dir" ? "/" : "");
+        return key.startsWith(prefix) || prefix.startsWith(key);
+      })
+      .sort();
+  }
+
   /**
    * Absolute path of a key, or INVALID_STORAGE_KEY. A key must be exactly what storageKeyFor produces:
    * three canonical segments (session, participant, `<timestamp>.<ext>`), and must resolve inside rootDir.
+   * With `temp`, the name of an interrupted write's temp file is accepted too (for exists and delete).
    */
-  resolve(storageKey: string): string {
+  resolve(storageKey: string, options: { temp?: boolean } = {}): string {
     if (typeof storageKey !== "string" || storageKey.length > 1024) throw invalidKey(storageKey);
     const segments = storageKey.split("/");
     if (segments.length !== 3) throw invalidKey(storageKey);
     const [session, participant, file] = segments as [string, string, string];
     const canonical = (segment: string, maxBytes: number) => segment === safePathSegment(segment, maxBytes);
-    if (!canonical(session, SESSION_MAX_BYTES) || !canonical(participant, 255) || !FILE_NAME.test(file)) {
+    const fileOk = FILE_NAME.test(file) || (options.temp === true && isTempStorageKey(file));
+    if (!canonical(session, SESSION_MAX_BYTES) || !canonical(participant, 255) || !fileOk) {
       throw invalidKey(storageKey);
     }
     return this.#inside(path.resolve(this.rootDir, session, participant, file), storageKey);

@@ -52,6 +52,20 @@ export interface FrameStore {
   /** Removes everything stored for a session (e.g. stop reason 8: stream revoked). */
   deleteSession(sessionKey: string): Promise<void>;
   exists(storageKey: string): Promise<boolean>;
+  /**
+   * Every stored object whose key starts with `prefix` (e.g. `<sessionKey>/`), as `storageKey` and size in
+   * `bytes`, in no promised order. Includes the temp files of interrupted writes (see isTempStorageKey), so
+   * crash recovery can find what has no row and `delete` it.
+   */
+  list(prefix: string): AsyncIterable<StoredFrame>;
+}
+
+/** Name of an in-progress write: a leading dot, so it never collides with or poses as a frame. */
+const TEMP_FILE_NAME = /^\.\d{1,16}\.(jpg|png)\.[0-9a-f-]{36}\.tmp$/;
+
+/** True for a key `list` returned for a write that never finished (never a frame to keep). */
+export function isTempStorageKey(storageKey: string): boolean {
+  return TEMP_FILE_NAME.test(storageKey.slice(storageKey.lastIndexOf("/") + 1));
 }
 
 export function contentTypeForKey(storageKey: string): "image/jpeg" | "image/png" {

@@ -9,6 +9,13 @@ export {
   type FrameMeta,
   type FrameRef,
 } from "./decider.ts";
+export {
+  DEFAULT_IMAGE_LIMITS,
+  type ImageInspection,
+  type ImageLimits,
+  type ImageRejection,
+  inspectImage,
+} from "./inspect-image.ts";
 export { LocalDiskFrameStore, type LocalDiskFrameStoreOptions } from "./local-disk-store.ts";
 export {
   DEFAULT_FRAME_POLICY,

@@ -48,6 +48,26 @@ describe("SocketConnection", () => {
     conn.close();
   });
 
+  it("answers a msg 12 without a timestamp with our clock's time, counts it as malformed, keeps the socket", async () => {
+    const clock = new ManualClock(1_800_000_000_000);
+    const conn = new SocketConnection(url, { logger: silentLogger, clock });
+    await conn.open();
+    const server = await peer;
+    const errors: { code: string; msgType?: number }[] = [];
+    conn.on("protocolError", (e) => errors.push(e));
+    for (const bad of ['{"msg_type":12}', '{"msg_type":12,"timestamp":"soon"}']) {
+      const answer = nextMessage(server);
+      server.send(bad);
+      expect(JSON.parse(await answer)).toEqual({ msg_type: 13, timestamp: 1_800_000_000_000 });
+    }
+    expect(errors.map((e) => [e.code, e.msgType])).toEqual([
+      ["malformed_keep_alive", 12],
+      ["malformed_keep_alive", 12],
+    ]);
+    expect(conn.isOpen).toBe(true);
+    conn.close();
+  });
+
   it("decodes JSON sent in binary frames like text frames", async () => {
     const conn = new SocketConnection(url, { logger: silentLogger });
     await conn.open();

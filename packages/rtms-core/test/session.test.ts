@@ -169,6 +169,41 @@ describe("RtmsSession media and events", () => {
     expect(srv.messages("media", 13)[0]).toEqual({ msg_type: 13, timestamp: 222 });
   });
 
+  it("answers msg 12 without a timestamp (Zoom's mock server) three times on both sockets and keeps the connection", async () => {
+    const srv = await server({ dropAfterMissedKeepAlives: 3 });
+    const { s } = session(srv);
+    await s.start();
+    const errors: string[] = [];
+    s.on("protocolError", (e) => errors.push(`${e.socket}:${e.error.code}`));
+    const reconnects: string[] = [];
+    s.on("reconnecting", (r) => reconnects.push(r.cause));
+    for (let i = 1; i <= 3; i++) {
+      srv.keepAlive("signaling");
+      srv.keepAlive("media");
+      await srv.waitFor(
+        () => srv.messages("signaling", 13).length === i && srv.messages("media", 13).length === i,
+        `keep-alive answer ${i}`,
+      );
+    }
+    // A fourth, well-formed one: a socket that had missed three would be dropped here instead.
+    srv.keepAlive("signaling", 444);
+    await srv.waitFor(() => srv.messages("signaling", 13).length === 4, "fourth answer");
+    expect(srv.messages("signaling", 13)[3]).toEqual({ msg_type: 13, timestamp: 444 });
+    for (const m of srv.messages("signaling", 13).slice(0, 3))
+      expect(m).toEqual({ msg_type: 13, timestamp: expect.any(Number) });
+    expect(errors.sort()).toEqual([
+      ...Array(3).fill("media:malformed_keep_alive"),
+      ...Array(3).fill("signaling:malformed_keep_alive"),
+    ]);
+    const f = next(s, "frame");
+    srv.send("media", frame(3000));
+    await f;
+    expect(reconnects).toEqual([]);
+    expect(srv.opened).toEqual({ signaling: 1, media: 1 });
+    expect(srv.live.signaling.size + srv.live.media.size).toBe(2);
+    expect(s.state).toBe("connected");
+  });
+
   it("reports garbage as protocol errors and keeps streaming", async () => {
     const srv = await server();
     const { s } = session(srv);
@@ -444,12 +479,19 @@ describe("RtmsSession individual video (data_opt 4)", () => {
     const { s } = session(srv, { media: { video: { dataOpt: 4 } } });
     await s.start();
     const clock = new ManualClock();
-    const rotation = new VideoRotation(s, { intervalMs: 10_000, clock });
+    // The dwell starts when msg 29 confirms the turn: wait for that, not only for msg 28 to arrive.
+    let confirmFirst: () => void = () => {};
+    const firstConfirmed = new Promise<void>((resolve) => (confirmFirst = resolve));
+    const rotation = new VideoRotation(s, {
+      intervalMs: 10_000,
+      clock,
+      onEvent: (e) => e.type === "subscribed" && confirmFirst(),
+    });
     rotation.start();
     srv.send("signaling", eventUpdate({ event_type: 8, participants: [{ user_id: "1" }, { user_id: "2" }] }));
     const subscribed = () =>
       srv.messages("signaling", 28).map((m) => String((m as { user_id: number }).user_id));
-    await srv.waitFor(() => subscribed().length === 1, "first subscription");
+    await firstConfirmed;
     clock.advance(10_000);
     await srv.waitFor(() => subscribed().length === 2, "second subscription");
     srv.send("signaling", eventUpdate({ event_type: 9, participants: [{ user_id: "2" }] }));

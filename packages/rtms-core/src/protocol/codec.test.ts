@@ -110,6 +110,38 @@ describe("parseMessage", () => {
     });
   });
 
+  it("never fails on unknown fields or event types: V2's event_code beside or instead of event_type", () => {
+    expect(ok(JSON.stringify({ msg_type: 6, event: { event_type: 42, timestamp: 5 } }))).toEqual({
+      msg_type: 6,
+      event: { event_type: 42, timestamp: 5 },
+    });
+    expect(
+      ok(
+        JSON.stringify({ msg_type: 6, event: { event_type: 2, event_code: "meeting.speaker", user_id: 7 } }),
+      ),
+    ).toEqual({ msg_type: 6, event: { event_type: 2, event_code: "meeting.speaker", user_id: "7" } });
+    expect(ok(JSON.stringify({ msg_type: 6, event: { event_code: 10_003 } }))).toEqual({
+      msg_type: 6,
+      event: { event_code: 10_003 },
+    });
+    // Fields no schema names (V2 additions, vendor extras) are dropped, at the top and inside.
+    expect(
+      ok(JSON.stringify({ msg_type: 12, timestamp: 9, sequence: 4, srt_passphrase: "x", nested: { a: 1 } })),
+    ).toEqual({ msg_type: 12, timestamp: 9 });
+    expect(
+      ok(
+        JSON.stringify({
+          msg_type: 2,
+          status_code: 0,
+          srt_pbkey_length: 16,
+          media_server: { server_urls: { all: "wss://a.zoom.us" }, srtp_keys: { audio: "k" } },
+        }),
+      ),
+    ).toEqual({ msg_type: 2, status_code: 0, media_server: { server_urls: { all: "wss://a.zoom.us" } } });
+    // An event with neither name is not an event.
+    expect(errCode(JSON.stringify({ msg_type: 6, event: { timestamp: 1 } }))).toBe("schema_mismatch");
+  });
+
   it("types every failure with a code", () => {
     expect(errCode("{not json")).toBe("malformed_json");
     expect(errCode("")).toBe("malformed_json");

@@ -14,7 +14,9 @@ export type ProtocolErrorCode =
   /** msg_type is an integer outside 1-29. */
   | "unknown_msg_type"
   /** Known msg_type, but fields missing or of the wrong type. */
-  | "schema_mismatch";
+  | "schema_mismatch"
+  /** A msg 12 without a readable `timestamp`: answered all the same (msg 13 with our clock), only counted. */
+  | "malformed_keep_alive";
 
 export class ProtocolError extends Error {
   override readonly name = "ProtocolError";

@@ -117,9 +117,13 @@ export interface EventParticipant {
   user_name?: string;
 }
 
-/** The `event` of msg 6. Which fields are present depends on event_type (see EventType). */
+/**
+ * The `event` of msg 6. Which fields are present depends on event_type (see EventType). V2 servers may send
+ * `event_code` beside or instead of `event_type` (PROTOCOL.md section 10): kept as data, never an error.
+ */
 export interface RtmsEvent {
-  event_type: number;
+  event_type?: number;
+  event_code?: number | string;
   timestamp?: number;
   user_id?: string;
   user_name?: string;
@@ -402,13 +406,18 @@ const schemas = {
   }),
   6: z.object({
     msg_type: z.literal(6),
-    event: z.object({
-      event_type: int,
-      timestamp: num.optional(),
-      user_id: userIdSchema.optional(),
-      user_name: z.string().optional(),
-      participants: z.array(participantSchema).optional(),
-    }),
+    event: z
+      .object({
+        event_type: int.optional(),
+        event_code: z.union([int, z.string()]).optional(),
+        timestamp: num.optional(),
+        user_id: userIdSchema.optional(),
+        user_name: z.string().optional(),
+        participants: z.array(participantSchema).optional(),
+      })
+      .refine((e) => e.event_type !== undefined || e.event_code !== undefined, {
+        message: "an event needs event_type or event_code",
+      }),
   }),
   7: z.object({ msg_type: z.literal(7), rtms_stream_id: z.string() }),
   8: z.object({ msg_type: z.literal(8), state: int, reason: int.optional(), timestamp: num.optional() }),

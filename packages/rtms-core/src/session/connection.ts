@@ -1,14 +1,15 @@
 // One WebSocket to an RTMS server (signaling or media), with what every RTMS socket needs and nothing
 // specific to either: text and binary frames decoded through parseMessage, keep-alive requests (msg 12)
-// answered with msg 13 echoing the server's timestamp, WebSocket pings answered (ws does it; we count them as
-// life), and a liveness watchdog: Zoom sends keep-alives only while no data flows, so ANY inbound traffic
-// proves the connection alive, and silence for `keepAliveTimeoutMs` (65 s by default) means it is dead.
+// answered with msg 13 echoing the server's timestamp (answered even when it is missing), WebSocket pings
+// answered (ws does it; we count them as life), and a liveness watchdog: Zoom sends keep-alives only while
+// no data flows, so ANY inbound traffic proves the connection alive, and silence for `keepAliveTimeoutMs`
+// (65 s by default) means it is dead.
 import WebSocket from "ws";
 import type { Logger } from "../logger.ts";
 import { keepAliveResp } from "../protocol/builders.ts";
 import { DEFAULT_MAX_MESSAGE_BYTES, parseMessage, stringifyMessage } from "../protocol/codec.ts";
 import { MsgType } from "../protocol/constants.ts";
-import type { ProtocolError } from "../protocol/errors.ts";
+import { ProtocolError } from "../protocol/errors.ts";
 import {
   isMediaFrameMessage,
   type MediaFrame,
@@ -172,7 +173,8 @@ export class SocketConnection extends TypedEmitter<SocketConnectionEvents> {
     // Zoom may send JSON in binary frames: both kinds go through the same parser.
     const parsed = parseMessage(data, { maxBytes: this.#maxBytes });
     if (!parsed.ok) {
-      this.emit("protocolError", parsed.error);
+      if (parsed.error.msgType === MsgType.KEEP_ALIVE_REQ) this.#answerMalformedKeepAlive(parsed.error);
+      else this.emit("protocolError", parsed.error);
       return;
     }
     const msg = parsed.message;
@@ -183,6 +185,20 @@ export class SocketConnection extends TypedEmitter<SocketConnectionEvents> {
     }
     if (isMediaFrameMessage(msg)) this.emit("media", mediaFrameFromMessage(msg));
     else this.emit("message", msg);
+  }
+
+  /**
+   * A msg 12 we cannot read (Zoom's mock server sends them without `timestamp`) is still a keep-alive: the
+   * server counts unanswered ones and drops the socket at the third, so it is answered with our clock's time
+   * in place of the missing echo (PROTOCOL.md section 4) and counted as malformed, never held against the
+   * connection.
+   */
+  #answerMalformedKeepAlive(parseError: ProtocolError): void {
+    this.send(keepAliveResp(this.#clock.now()));
+    this.emit(
+      "protocolError",
+      new ProtocolError("malformed_keep_alive", `keep-alive answered anyway: ${parseError.message}`, 12),
+    );
   }
 
   #armWatchdog(): void {

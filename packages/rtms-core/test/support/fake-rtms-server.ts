@@ -40,6 +40,11 @@ export interface FakeRtmsOptions {
   silent?: boolean;
   /** Called when a client connects, before anything is read (to observe other servers at that instant). */
   onConnect?: (role: Role) => void;
+  /**
+   * Like Zoom (and Zoom's mock server): a socket with this many keep-alives sent by `keepAlive()` and not
+   * answered by msg 13 is terminated instead of being sent another. Default: never.
+   */
+  dropAfterMissedKeepAlives?: number;
 }
 
 export class FakeRtmsServer {
@@ -52,6 +57,7 @@ export class FakeRtmsServer {
   #opts: FakeRtmsOptions;
   #handshakes: Record<Role, number> = { signaling: 0, media: 0 };
   #listeners: (() => void)[] = [];
+  #missedKeepAlives = new Map<WebSocket, number>();
 
   private constructor(wss: WebSocketServer, opts: FakeRtmsOptions) {
     this.#wss = wss;
@@ -117,6 +123,23 @@ export class FakeRtmsServer {
       ws.send(opts.binary ? Buffer.from(text) : text, { binary: !!opts.binary });
   }
 
+  /**
+   * Send msg 12 on every socket of a role, with `timestamp` or, when it is undefined, without one (as
+   * Zoom's mock server does); sockets past `dropAfterMissedKeepAlives` are terminated instead.
+   */
+  keepAlive(role: Role, timestamp?: number): void {
+    const limit = this.#opts.dropAfterMissedKeepAlives ?? Number.POSITIVE_INFINITY;
+    for (const ws of this.live[role]) {
+      const missed = this.#missedKeepAlives.get(ws) ?? 0;
+      if (missed >= limit) {
+        ws.terminate();
+        continue;
+      }
+      this.#missedKeepAlives.set(ws, missed + 1);
+      ws.send(JSON.stringify(timestamp === undefined ? { msg_type: 12 } : { msg_type: 12, timestamp }));
+    }
+  }
+
   /** Kill every socket of a role from the server side, without a close handshake. */
   drop(role: Role): void {
     for (const ws of this.live[role]) ws.terminate();
@@ -145,6 +168,7 @@ export class FakeRtmsServer {
       const parsed = parseMessage(data as Buffer);
       if (!parsed.ok) return;
       const msg = parsed.message;
+      if (msg.msg_type === 13) this.#missedKeepAlives.delete(ws);
       this.received.push({ role, conn, msg });
       this.#answer(ws, msg);
       this.#notify();

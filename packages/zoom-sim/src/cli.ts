@@ -26,6 +26,9 @@ Usage: zoom-sim [options]
   --subscription-id <id>     event WebSocket subscription id (env ZOOM_SIM_SUBSCRIPTION_ID, else the subscriptionId
                              of ZOOM_EVENT_WS_BASE; default sim-subscription)
   --keep-alive-ms <n>        RTMS keep-alive interval (default 10000)
+  --video-subscription-delay-ms <n>
+                             data_opt 4: from an accepted msg 28 to that participant's first frame
+                             (env ZOOM_SIM_VIDEO_SUBSCRIPTION_DELAY_MS; default 300, 0 = at once)
   --no-audio                 never send audio packets
   --log-level <level>        pino level (env LOG_LEVEL; default info)
   -h, --help                 this text
@@ -37,6 +40,7 @@ const envSchema = z.object({
   ZOOM_SIM_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   ZOOM_SIM_WEBHOOKS: optionalText,
   ZOOM_SIM_SUBSCRIPTION_ID: optionalText,
+  ZOOM_SIM_VIDEO_SUBSCRIPTION_DELAY_MS: z.coerce.number().int().min(0).optional(),
   /** The seed's variable: its subscriptionId is the one clients will present. */
   ZOOM_EVENT_WS_BASE: optionalText,
   ZOOM_MEETING_NUMBER: optionalText,
@@ -87,6 +91,7 @@ async function main(): Promise<void> {
         "secret-token": { type: "string" },
         "subscription-id": { type: "string" },
         "keep-alive-ms": { type: "string" },
+        "video-subscription-delay-ms": { type: "string" },
         "no-audio": { type: "boolean" },
         "log-level": { type: "string" },
         help: { type: "boolean", short: "h" },
@@ -117,6 +122,14 @@ async function main(): Promise<void> {
   const keepAliveIntervalMs = keepAliveText === undefined ? undefined : Number(keepAliveText);
   if (keepAliveIntervalMs !== undefined && !(keepAliveIntervalMs > 0))
     fail("--keep-alive-ms must be a positive number");
+  const videoDelayText = str("video-subscription-delay-ms");
+  const videoSubscriptionDelayMs =
+    videoDelayText === undefined ? env.ZOOM_SIM_VIDEO_SUBSCRIPTION_DELAY_MS : Number(videoDelayText);
+  if (
+    videoSubscriptionDelayMs !== undefined &&
+    !(Number.isInteger(videoSubscriptionDelayMs) && videoSubscriptionDelayMs >= 0)
+  )
+    fail("--video-subscription-delay-ms must be a whole number >= 0");
 
   const scenarioPath = str("scenario");
   const scenario = scenarioPath
@@ -151,6 +164,7 @@ async function main(): Promise<void> {
       ? { webhookSecretToken: pick("secret-token", env.ZOOM_SECRET_TOKEN) }
       : {}),
     ...(keepAliveIntervalMs ? { keepAliveIntervalMs } : {}),
+    ...(videoSubscriptionDelayMs !== undefined ? { videoSubscriptionDelayMs } : {}),
     audio: !a["no-audio"],
   }).catch((err: Error) => fail(`cannot start: ${err.message}`));
 

@@ -23,6 +23,11 @@ export const faultCommandSchema = z.discriminatedUnion("type", [
   }),
   z.object({ type: z.literal("slow-token"), delayMs: z.number().int().nonnegative() }),
   z.object({ type: z.literal("revoke-tokens") }),
+  z.object({
+    type: z.literal("video-subscription-refusal"),
+    userId: z.coerce.number().int().positive(),
+    statusCode: z.number().int().min(0).max(255),
+  }),
   z.object({ type: z.literal("clear") }),
 ]);
 export type FaultCommand = z.input<typeof faultCommandSchema>;
@@ -63,6 +68,9 @@ export function applyFault(sim: ZoomSim, input: FaultCommand): number {
       return 1;
     case "revoke-tokens":
       sim.tokens.revokeAll();
+      return 1;
+    case "video-subscription-refusal":
+      f.refuseVideoSubscription(cmd.userId, cmd.statusCode);
       return 1;
     case "clear":
       f.clear();

@@ -34,6 +34,8 @@ export class Faults {
   binaryJson = false;
   oldStatusNumbering = false;
   keepAlive: KeepAliveFault = "normal";
+  /** user id -> the status msg 29 answers to a msg 28 subscribing to them. */
+  readonly #videoRefusals = new Map<number, number>();
 
   constructor(private readonly actions: StreamFaultActions) {}
 
@@ -69,6 +71,24 @@ export class Faults {
     this.keepAlive = mode;
   }
 
+  /**
+   * Every msg 28 subscribing to `userId` answers `statusCode` (e.g. 45, or 4 for a user who is present) until
+   * cleared; `statusCode` 0 removes the refusal. Lets a client prove a refusal does not stall its rotation.
+   */
+  refuseVideoSubscription(userId: number, statusCode: number): void {
+    if (statusCode === 0) this.#videoRefusals.delete(userId);
+    else this.#videoRefusals.set(userId, statusCode);
+  }
+
+  videoSubscriptionRefusal(userId: number): number | undefined {
+    return this.#videoRefusals.get(userId);
+  }
+
+  /** The refusals in force, for /_sim/state. */
+  get videoSubscriptionRefusals(): { userId: number; statusCode: number }[] {
+    return [...this.#videoRefusals].map(([userId, statusCode]) => ({ userId, statusCode }));
+  }
+
   /** Terminate the media sockets of one stream (or all streams): returns how many sockets were dropped. */
   dropMedia(streamId?: string): number {
     return this.actions.dropMedia(streamId);
@@ -96,5 +116,6 @@ export class Faults {
     this.binaryJson = false;
     this.oldStatusNumbering = false;
     this.keepAlive = "normal";
+    this.#videoRefusals.clear();
   }
 }

@@ -38,6 +38,8 @@ export interface ZoomSimOptions {
   mediaReconnectWindowMs?: number;
   /** How long a dropped signaling socket stays registered, answering a new handshake with status 8 (default 1000). */
   staleSignalingMs?: number;
+  /** data_opt 4: delay between an accepted msg 28 and the subscribed participant's first frame (default 300). */
+  videoSubscriptionDelayMs?: number;
   /** Delay between a successful zoomroom.meeting_join and the room appearing in the meeting (default 1000). */
   roomJoinDelayMs?: number;
   /** The clock printed in frames changes (and faces are re-encoded) this often (default 1000). */
@@ -77,6 +79,7 @@ export function resolveOptions(o: ZoomSimOptions): ResolvedOptions {
     reconnectWindowMs: o.reconnectWindowMs ?? 60_000,
     mediaReconnectWindowMs: o.mediaReconnectWindowMs ?? 65_000,
     staleSignalingMs: o.staleSignalingMs ?? 1000,
+    videoSubscriptionDelayMs: o.videoSubscriptionDelayMs ?? 300,
     roomJoinDelayMs: o.roomJoinDelayMs ?? 1000,
     frameTickMs: o.frameTickMs ?? 1000,
     audio: o.audio ?? true,

@@ -52,6 +52,9 @@ export type ZoomSimEvent =
   | "stream-interrupted"
   | "stream-stopped"
   | "video-subscribed"
+  | "video-flowing"
+  | "video-unsubscribed"
+  | "video-subscription-refused"
   | "room-joined"
   | "room-left";
 
@@ -251,6 +254,7 @@ export class ZoomSim extends EventEmitter {
       reconnectWindowMs: this.options.reconnectWindowMs,
       mediaReconnectWindowMs: this.options.mediaReconnectWindowMs,
       staleSignalingMs: this.options.staleSignalingMs,
+      videoSubscriptionDelayMs: this.options.videoSubscriptionDelayMs,
       sendAudio: this.options.audio,
       newServerId: () => `sim${this.#nextServer++}`,
       urlsFor: (serverId) => this.#streamUrls(serverId),

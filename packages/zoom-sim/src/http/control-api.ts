@@ -20,6 +20,10 @@ const refSchema = z.union([z.number().int(), z.string().min(1)]);
 export function describeSim(sim: ZoomSim) {
   return {
     urls: sim.urls,
+    settings: {
+      keepAliveIntervalMs: sim.options.keepAliveIntervalMs,
+      videoSubscriptionDelayMs: sim.options.videoSubscriptionDelayMs,
+    },
     consumerReady: sim.consumerReady,
     eventWsClients: sim.eventWsClients,
     meetings: [...sim.meetings.values()].map((m) => ({
@@ -50,6 +54,7 @@ export function describeSim(sim: ZoomSim) {
       oldStatusNumbering: sim.faults.oldStatusNumbering,
       keepAlive: sim.faults.keepAlive,
       tokenDelayMs: sim.faults.tokenDelayMs,
+      videoSubscriptionRefusals: sim.faults.videoSubscriptionRefusals,
     },
   };
 }

@@ -38,6 +38,7 @@ import type { MeetingChange, SimMeeting, SimParticipant } from "../meeting.ts";
 import type { AppCredentials } from "../options.ts";
 import { MediaPump } from "./media-pump.ts";
 import type { RtmsSocket } from "./rtms-socket.ts";
+import { VideoSubscription } from "./video-subscription.ts";
 
 export interface StreamUrls {
   signaling: string;
@@ -54,6 +55,8 @@ export interface StreamHost {
   reconnectWindowMs: number;
   mediaReconnectWindowMs: number;
   staleSignalingMs: number;
+  /** data_opt 4: from an accepted msg 28 to the subscribed participant's first frame. */
+  videoSubscriptionDelayMs: number;
   sendAudio: boolean;
   newServerId(): string;
   urlsFor(serverId: string): StreamUrls;
@@ -129,7 +132,7 @@ export class RtmsStream {
   #staleUntil = 0;
   readonly #media = new Set<MediaConn>();
   readonly #subscribed = new Set<number>();
-  #videoSubscription: number | undefined;
+  readonly #video: VideoSubscription;
   #firstPacketSent = false;
   #lastVideoTs = 0;
   #window: NodeJS.Timeout | undefined;
@@ -146,6 +149,12 @@ export class RtmsStream {
     this.id = id ?? randomBytes(16).toString("hex");
     this.serverId = host.newServerId();
     this.#log = host.log.child({ streamId: this.id });
+    this.#video = new VideoSubscription(this.id, {
+      find: (userId) => meeting.find(userId),
+      refusalFor: (userId) => host.faults.videoSubscriptionRefusal(userId),
+      delayMs: host.videoSubscriptionDelayMs,
+      emit: (name, payload) => host.emit(name, payload),
+    });
     this.#unlisten = meeting.onChange((c) => this.#onMeetingChange(c));
     // A stream nobody connects to ends like Zoom's: connection timeout.
     this.#armWindow("never-connected");
@@ -170,8 +179,9 @@ export class RtmsStream {
     };
   }
 
+  /** The participant msg 28 subscribed to (data_opt 4), whether their frames flow yet or not. */
   get videoSubscription(): number | undefined {
-    return this.#videoSubscription;
+    return this.#video.userId;
   }
 
   /** The documented, flat rtms_started (plus meeting_id and account_id, which newer payloads carry). */
@@ -343,9 +353,7 @@ export class RtmsStream {
   }
 
   #videoSource(dataOpt: number): SimParticipant | undefined {
-    if (dataOpt === DataOpt.VIDEO_SINGLE_INDIVIDUAL_STREAM) {
-      return this.#videoSubscription === undefined ? undefined : this.meeting.find(this.#videoSubscription);
-    }
+    if (dataOpt === DataOpt.VIDEO_SINGLE_INDIVIDUAL_STREAM) return this.#video.source();
     return this.meeting.activeSpeaker;
   }
 
@@ -476,26 +484,11 @@ export class RtmsStream {
   }
 
   #onVideoSubscription(socket: RtmsSocket, rawUserId: string, subscribe: boolean): void {
-    const userId = Number(rawUserId);
-    const now = Date.now();
-    const participant = Number.isInteger(userId) ? this.meeting.find(userId) : undefined;
-    if (!participant) {
-      socket.send(videoSubscriptionResp(rawUserId, StatusCode.INVALID_PAYLOAD, now, "unknown user_id"));
-      return;
+    const { statusCode, reason } = this.#video.request(rawUserId, subscribe);
+    if (statusCode !== StatusCode.OK) {
+      this.#log.debug({ statusCode, reason, socket: "signaling", userId: rawUserId }, "msg 28 refused");
     }
-    if (!subscribe) {
-      if (this.#videoSubscription === userId) this.#videoSubscription = undefined;
-      socket.send(videoSubscriptionResp(rawUserId, StatusCode.OK, now, ""));
-      return;
-    }
-    if (this.#videoSubscription === userId) {
-      socket.send(videoSubscriptionResp(rawUserId, StatusCode.DUPLICATE_VIDEO_SUBSCRIPTION, now));
-      return;
-    }
-    // Subscribing to another participant replaces the previous one.
-    this.#videoSubscription = userId;
-    socket.send(videoSubscriptionResp(rawUserId, StatusCode.OK, now, ""));
-    this.host.emit("video-subscribed", { streamId: this.id, userId });
+    socket.send(videoSubscriptionResp(rawUserId, statusCode, Date.now(), reason));
   }
 
   // ---------- meeting changes -> events ----------
@@ -512,7 +505,7 @@ export class RtmsStream {
         }
         return;
       case "leave":
-        if (this.#videoSubscription === p.userId) this.#videoSubscription = undefined;
+        this.#video.left(p.userId);
         if (this.#subscribed.has(EventType.PARTICIPANT_LEAVE)) {
           this.#sendEvent({ event_type: EventType.PARTICIPANT_LEAVE, participants: [{ user_id: p.userId }] });
         }
@@ -631,6 +624,7 @@ export class RtmsStream {
     if (this.phase === "stopped") return;
     this.phase = "stopped";
     this.stopReason = reason;
+    this.#video.dispose();
     this.#clearWindow();
     if (this.#mediaWindow) clearTimeout(this.#mediaWindow);
     this.#unlisten();
@@ -688,6 +682,7 @@ export class RtmsStream {
 
   /** Timers and sockets off, without any message (simulator shutdown). */
   dispose(): void {
+    this.#video.dispose();
     this.#clearWindow();
     if (this.#mediaWindow) clearTimeout(this.#mediaWindow);
     this.#unlisten();

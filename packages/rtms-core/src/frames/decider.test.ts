@@ -22,6 +22,18 @@ describe("seed policy", () => {
     expect(decider.decide(frame("bob_2", 1400))).toEqual({ keep: false, reason: "warmup" });
   });
 
+  it("restartWarmup skips the first frames of a new turn and still evicts the oldest kept", () => {
+    const decider = createFrameDecider(FramePolicy.parse({ kind: "seed", skipFirst: 2, keepNewest: 2 }));
+    const kept = (ts: number) => decider.decide(frame("a", ts));
+    expect([1, 2, 3, 4].map(kept).map((d) => d.keep)).toEqual([false, false, true, true]);
+    decider.restartWarmup("a");
+    expect([10, 11].map(kept)).toEqual([
+      { keep: false, reason: "warmup" },
+      { keep: false, reason: "warmup" },
+    ]);
+    expect(kept(12)).toEqual({ keep: true, evict: [{ participantKey: "a", timestamp: 3 }] });
+  });
+
   it("discard undoes a keep whose write failed, restoring frames that were not evicted", () => {
     const decider = createFrameDecider(FramePolicy.parse({ kind: "seed", skipFirst: 0, keepNewest: 2 }));
     decider.decide(frame("a", 1));

@@ -40,6 +40,11 @@ export interface FrameDecider {
   discard(ref: FrameRef, notEvicted?: FrameRef[]): void;
   /** Drops a participant's state (e.g. when they leave for good). */
   forget(participantKey: string): void;
+  /**
+   * Starts the participant's warm-up again (the seed's "skip the first N"), keeping what was kept: in
+   * individual-video mode the first frames of each subscription turn may be stale.
+   */
+  restartWarmup(participantKey: string): void;
   readonly participantCount: number;
 }
 
@@ -148,6 +153,10 @@ export function createFrameDecider(policy: FramePolicy, options: FrameDeciderOpt
     decide,
     discard,
     forget: (key) => void states.delete(key),
+    restartWarmup: (key) => {
+      const state = states.get(key);
+      if (state) state.seen = 0;
+    },
     get participantCount() {
       return states.size;
     },

@@ -1,93 +1,69 @@
 // Individual-video mode (data_opt 4) sends ONE chosen participant's video. To get frames of everyone, the
-// rotation moves the subscription through the participants whose video is on, one step per interval.
+// rotation moves the subscription through the participants whose video is on. The decision of who is
+// next belongs to CoverageScheduler; this class only binds it to an RtmsSession's events.
+import { subscribeOutcome } from "../coverage/outcome.ts";
+import { type CoverageEvent, CoverageScheduler } from "../coverage/scheduler.ts";
 import type { Logger } from "../logger.ts";
-import { type Clock, systemClock, type TimerHandle } from "./clock.ts";
+import type { Clock } from "./clock.ts";
 import type { ParticipantsEvent, RtmsSession } from "./session.ts";
 
 export interface VideoRotationOptions {
-  /** How long each participant stays subscribed (default 10 s). */
+  /** How long each participant stays subscribed at most (default 10 s). */
   intervalMs?: number;
+  /** End a turn early after this many frames of the subscribed participant (default: full interval). */
+  framesPerTurn?: number;
   clock?: Clock;
   logger?: Logger;
+  onEvent?: (event: CoverageEvent) => void;
 }
 
 export class VideoRotation {
-  readonly #session: RtmsSession;
-  readonly #intervalMs: number;
-  readonly #clock: Clock;
-  readonly #log: Logger | undefined;
-  /** Participants with video on, in the order their video came on. */
-  readonly #videoOn: string[] = [];
-  #current: string | undefined;
-  #timer: TimerHandle | undefined;
-  #running = false;
+  readonly #scheduler: CoverageScheduler;
 
   constructor(session: RtmsSession, opts: VideoRotationOptions = {}) {
-    this.#session = session;
-    this.#intervalMs = opts.intervalMs ?? 10_000;
-    this.#clock = opts.clock ?? systemClock;
-    this.#log = opts.logger;
-    session.on("videoOn", this.#onVideoOn);
-    session.on("videoOff", this.#onVideoOff);
-    session.on("participantLeave", this.#onVideoOff);
+    this.#scheduler = new CoverageScheduler({
+      subscribe: (userId) => subscribeOutcome(session.subscribeVideo(userId)),
+      dwellMs: opts.intervalMs ?? 10_000,
+      framesPerTurn: opts.framesPerTurn,
+      clock: opts.clock,
+      logger: opts.logger,
+      onEvent: opts.onEvent,
+    });
+    const each = (fn: (userId: string) => void) => (e: ParticipantsEvent) => {
+      for (const p of e.participants) fn(p.userId);
+    };
+    session.on(
+      "videoOn",
+      each((id) => this.#scheduler.videoOn(id)),
+    );
+    session.on(
+      "videoOff",
+      each((id) => this.#scheduler.videoOff(id)),
+    );
+    session.on(
+      "participantLeave",
+      each((id) => this.#scheduler.left(id)),
+    );
+    session.on("frame", (f) => {
+      if (f.mediaType === "video") this.#scheduler.frameKept(f.userId);
+    });
     session.on("stopped", () => this.stop());
   }
 
+  /** Participants with video on, best candidate for the next turn first. */
   get participants(): readonly string[] {
-    return this.#videoOn;
+    return [...this.#scheduler.subscribed.filter((u) => u !== undefined), ...this.#scheduler.queue];
   }
 
   get current(): string | undefined {
-    return this.#current;
+    return this.#scheduler.subscribed[0];
   }
 
   start(): void {
-    if (this.#running) return;
-    this.#running = true;
-    this.#step();
+    this.#scheduler.start();
   }
 
   stop(): void {
-    this.#running = false;
-    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#scheduler.stop();
   }
-
-  /** Subscribe to the participant after the current one, and schedule the next step. */
-  #step = (): void => {
-    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
-    this.#timer = undefined;
-    if (!this.#running) return;
-    if (this.#videoOn.length > 0) {
-      const i = this.#current === undefined ? -1 : this.#videoOn.indexOf(this.#current);
-      const next = this.#videoOn[(i + 1) % this.#videoOn.length]!;
-      // Re-subscribing the one we already watch would only earn a "duplicate video subscription" (44).
-      if (next !== this.#current) {
-        this.#current = next;
-        this.#session.subscribeVideo(next).catch((err: Error) => {
-          this.#log?.warn({ userId: next, err: err.message }, "video subscription failed");
-        });
-      }
-    }
-    this.#timer = this.#clock.setTimeout(this.#step, this.#intervalMs);
-  };
-
-  #onVideoOn = (e: ParticipantsEvent): void => {
-    for (const p of e.participants) if (!this.#videoOn.includes(p.userId)) this.#videoOn.push(p.userId);
-    // Nobody watched until now: start with the newcomer instead of waiting a whole interval.
-    if (this.#running && this.#current === undefined) this.#step();
-  };
-
-  #onVideoOff = (e: ParticipantsEvent): void => {
-    let currentGone = false;
-    for (const p of e.participants) {
-      const i = this.#videoOn.indexOf(p.userId);
-      if (i >= 0) this.#videoOn.splice(i, 1);
-      if (p.userId === this.#current) currentGone = true;
-    }
-    if (currentGone) {
-      this.#current = undefined;
-      this.#step();
-    }
-  };
 }

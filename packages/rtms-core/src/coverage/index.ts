@@ -1,0 +1,9 @@
+export {
+  type CoverageEvent,
+  CoverageScheduler,
+  type CoverageSchedulerOptions,
+  type KnownParticipant,
+  type SubscribeOutcome,
+  type TurnEndReason,
+} from "./scheduler.ts";
+export { subscribeOutcome } from "./outcome.ts";

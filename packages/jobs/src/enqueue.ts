@@ -1,6 +1,8 @@
 // Typed enqueue helpers: validate, then add with the options that make duplicates collapse.
 import { type ConnectionOptions, type JobsOptions, Queue } from "bullmq";
+import type { Redis } from "ioredis";
 import { CaptureJob, captureJobId, QueueName, RoomsQueueJob, ZoomEventJob } from "./queues.ts";
+import { type ProducerRedisOptions, producerReady, producerRedis, withDeadline } from "./redis.ts";
 
 /** Retention: keep enough history to debug, never grow without bound. */
 const RETENTION: JobsOptions = {
@@ -8,27 +10,69 @@ const RETENTION: JobsOptions = {
   removeOnFail: { age: 7 * 24 * 3600, count: 5000 },
 };
 
+export interface ProducerOptions extends ProducerRedisOptions {
+  /** Longest time one enqueue may take, connection wait included (ms). */
+  deadlineMs?: number;
+}
+
 export class JobQueues {
   readonly zoomEvents: Queue;
   readonly capture: Queue;
   readonly rooms: Queue;
+  /** Set on producer queues (`JobQueues.producer`): the fail-fast connection they all share. */
+  readonly producer?: Redis;
+  private readonly deadlineMs: number;
 
-  constructor(connection: ConnectionOptions, prefix?: string) {
+  constructor(
+    connection: ConnectionOptions,
+    prefix?: string,
+    producer?: { redis: Redis; deadlineMs?: number },
+  ) {
     const opts = prefix ? { connection, prefix } : { connection };
     this.zoomEvents = new Queue(QueueName.zoomEvents, opts);
     this.capture = new Queue(QueueName.capture, opts);
     this.rooms = new Queue(QueueName.rooms, opts);
+    this.producer = producer?.redis;
+    this.deadlineMs = producer?.deadlineMs ?? 2000;
+  }
+
+  /**
+   * Queues for an HTTP process (the portal): one fail-fast connection (see redis.ts), and every enqueue
+   * rejects with RedisUnavailableError within `deadlineMs` when Redis is down or silent. Never use these
+   * for a BullMQ Worker (blocking commands need the worker connection).
+   */
+  static producer(redisUrl: string, prefix?: string, options: ProducerOptions = {}): JobQueues {
+    const redis = producerRedis(redisUrl, options);
+    const queues = new JobQueues(redis, prefix, { redis, deadlineMs: options.deadlineMs });
+    // During an outage each queue would print every reconnect failure; callers see them on their calls.
+    for (const queue of [queues.zoomEvents, queues.capture, queues.rooms]) queue.on("error", () => {});
+    return queues;
+  }
+
+  /** Producer queues: resolves when the connection is up (RedisUnavailableError when it is not). */
+  async ready(): Promise<void> {
+    if (this.producer) await producerReady(this.producer, this.deadlineMs);
+  }
+
+  /** Runs one producer call: refused at once during an outage, and bounded by the deadline. */
+  private async produce<T>(what: string, work: () => Promise<T>): Promise<T> {
+    if (!this.producer) return work();
+    const started = Date.now();
+    await producerReady(this.producer, this.deadlineMs);
+    return withDeadline(work(), Math.max(1, this.deadlineMs - (Date.now() - started)), what);
   }
 
   /** Webhook and event-WebSocket events. Redeliveries of the same event collapse on the dedup id. */
   async addZoomEvent(data: ZoomEventJob, dedupId?: string) {
     const job = ZoomEventJob.parse(data);
-    return this.zoomEvents.add(job.event, job, {
-      ...RETENTION,
-      attempts: 5,
-      backoff: { type: "exponential", delay: 1000 },
-      ...(dedupId ? { deduplication: { id: dedupId, ttl: 3 * 3600 * 1000 } } : {}),
-    });
+    return this.produce("enqueue zoom event", () =>
+      this.zoomEvents.add(job.event, job, {
+        ...RETENTION,
+        attempts: 5,
+        backoff: { type: "exponential", delay: 1000 },
+        ...(dedupId ? { deduplication: { id: dedupId, ttl: 3 * 3600 * 1000 } } : {}),
+      }),
+    );
   }
 
   /** One job per stream: a second add for the same stream id is a no-op while the first exists. */
@@ -47,12 +91,14 @@ export class JobQueues {
 
   async addRoomsJob(data: RoomsQueueJob, options: JobsOptions = {}) {
     const job = RoomsQueueJob.parse(data);
-    return this.rooms.add(job.kind, job, {
-      ...RETENTION,
-      attempts: 5,
-      backoff: { type: "exponential", delay: 2000 },
-      ...options,
-    });
+    return this.produce("enqueue rooms job", () =>
+      this.rooms.add(job.kind, job, {
+        ...RETENTION,
+        attempts: 5,
+        backoff: { type: "exponential", delay: 2000 },
+        ...options,
+      }),
+    );
   }
 
   /**
@@ -67,5 +113,7 @@ export class JobQueues {
 
   async close() {
     await Promise.all([this.zoomEvents.close(), this.capture.close(), this.rooms.close()]);
+    // A connection passed in as an instance is not BullMQ's to close.
+    this.producer?.disconnect();
   }
 }

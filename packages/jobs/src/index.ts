@@ -1,3 +1,10 @@
-export { JobQueues } from "./enqueue.ts";
+export { JobQueues, type ProducerOptions } from "./enqueue.ts";
 export * from "./queues.ts";
-export { redisConnection } from "./redis.ts";
+export {
+  type ProducerRedisOptions,
+  producerReady,
+  producerRedis,
+  RedisUnavailableError,
+  redisConnection,
+  withDeadline,
+} from "./redis.ts";

@@ -2,11 +2,14 @@
 // first use (never at import: `next build` loads route modules with no environment). Library code receives
 // these as arguments; only app/ routes and actions call these getters.
 import { type Db, getDb, type Keyring, parseKeyring } from "@capture/db";
-import { JobQueues, redisConnection } from "@capture/jobs";
+import { JobQueues } from "@capture/jobs";
 import { LocalDiskFrameStore } from "@capture/rtms-core/frames";
 import { Redis } from "ioredis";
 import { env, resolveFromRepoRoot } from "~/env.ts";
 import { ThumbnailCache } from "~/modules/gallery/lib/thumbnails.ts";
+import { SIGNATURE_WINDOW_SEC, webhookSecretCache } from "~/modules/webhook/lib/handle-webhook.ts";
+import { ReplayGuard } from "~/modules/webhook/lib/replay-guard.ts";
+import type { SecretCache } from "~/modules/webhook/lib/secret-cache.ts";
 
 interface Services {
   db?: Db;
@@ -15,6 +18,8 @@ interface Services {
   keyring?: Keyring;
   frameStore?: LocalDiskFrameStore;
   thumbnails?: ThumbnailCache;
+  webhookSecrets?: SecretCache;
+  webhookReplay?: ReplayGuard;
 }
 const g = globalThis as unknown as { __captureWeb?: Services };
 g.__captureWeb ??= {};
@@ -30,10 +35,27 @@ export function redis(): Redis {
   return s.redis;
 }
 
+/** Producer queues: a fail-fast connection of their own, never the blocking kind workers use. */
 export function queues(): JobQueues {
   const e = env();
-  s.queues ??= new JobQueues(redisConnection(e.REDIS_URL), e.QUEUE_PREFIX);
+  s.queues ??= JobQueues.producer(e.REDIS_URL, e.QUEUE_PREFIX);
   return s.queues;
+}
+
+export function webhookSecrets(): SecretCache {
+  s.webhookSecrets ??= webhookSecretCache(db(), keyring());
+  return s.webhookSecrets;
+}
+
+/** Webhook replay keys, on the producer connection (a Redis outage must answer 503 in time here too). */
+export function webhookReplayGuard(): ReplayGuard {
+  const producer = queues().producer;
+  if (!producer) throw new Error("invariant: portal queues are producer queues");
+  s.webhookReplay ??= new ReplayGuard(producer, {
+    prefix: env().QUEUE_PREFIX ?? "capture",
+    ttlSec: 2 * SIGNATURE_WINDOW_SEC,
+  });
+  return s.webhookReplay;
 }
 
 export function keyring(): Keyring {

@@ -1,20 +1,33 @@
 // Zoom webhook intake for one team: POST /api/zoom/webhook/<teamId>.
-// Order matters: size first (413, without buffering an unbounded body), then the team's secret (404 for
-// an unknown team), then the signature on the RAW bytes (401), then JSON shape (400). Only a verified,
-// well-formed event is enqueued; the response goes out as soon as Redis has it (Zoom wants < 3 s), and
-// the worker does the rest. Redeliveries collapse on a dedup id of event + stream id + event_ts.
+// Order matters, cheapest refusal first, so junk costs almost nothing however much of it arrives:
+//   declared size (413) -> team id shape (404) -> signature headers' shape and timestamp window (401),
+//   all before the body is read; then the body, bounded while streaming (413); the team's secret (cached,
+//   404 for an unknown team); the signature on the RAW bytes (401); nesting depth, counted without
+//   recursion (400); JSON shape (400). Only then is Redis touched: the replay guard (one SET NX per
+//   signature) and the enqueue, both on the fail-fast producer connection, so a Redis outage answers 503
+//   within Zoom's 3 s and Zoom redelivers later. Redeliveries collapse on a dedup id of
+//   event + stream id + event_ts; exact resends of one signed request collapse on the replay guard.
 import { type Db, decryptSecret, type Keyring, SecretContext } from "@capture/db";
 import type { JobQueues } from "@capture/jobs";
 import { urlValidationResponse, verifyWebhookSignature } from "@capture/rtms-core/webhook";
 import { z } from "zod";
 import { AppError, errorResponse } from "~/server/errors.ts";
+import { exceedsJsonDepth } from "./json-depth.ts";
+import type { ReplayGuard } from "./replay-guard.ts";
+import { SecretCache } from "./secret-cache.ts";
 
+/** Zoom signs with a timestamp; one more than 300 s from now is refused (docs/webhooks.md). */
 export const SIGNATURE_WINDOW_SEC = 300;
+/** Zoom's payloads nest 3 or 4 deep; 32 leaves room for new fields and none for a stack-overflow attack. */
+export const MAX_JSON_DEPTH = 32;
 
 export interface WebhookDeps {
   db: Db;
   keyring: Keyring;
   queues: Pick<JobQueues, "addZoomEvent">;
+  replay: ReplayGuard;
+  /** Per-process cache of team secrets; one is made from `db` when absent (tests). */
+  secrets?: SecretCache;
   maxBytes: number;
   now?: () => number;
   log: {
@@ -69,21 +82,58 @@ export function zoomEventDedupId(event: string, payload: Record<string, unknown>
   return `${event}|${streamIdOf(payload)}|${eventTs}`;
 }
 
-async function webhookSecret(deps: WebhookDeps, teamId: string): Promise<string> {
-  if (!TEAM_ID.test(teamId)) throw new AppError("NOT_FOUND", "unknown webhook endpoint");
-  const app = await deps.db.zoomApp.findUnique({
-    where: { teamId },
-    select: { webhookSecretTokenEnc: true },
+/** A SecretCache reading each team's webhook secret from its ZoomApp row (null: no such team or secret). */
+export function webhookSecretCache(db: Db, keyring: Keyring): SecretCache {
+  return new SecretCache(async (teamId) => {
+    const app = await db.zoomApp.findUnique({ where: { teamId }, select: { webhookSecretTokenEnc: true } });
+    if (!app?.webhookSecretTokenEnc) return null;
+    return decryptSecret(keyring, app.webhookSecretTokenEnc, SecretContext.webhookSecretToken);
   });
-  if (!app?.webhookSecretTokenEnc) throw new AppError("NOT_FOUND", "unknown webhook endpoint");
-  return decryptSecret(deps.keyring, app.webhookSecretTokenEnc, SecretContext.webhookSecretToken);
+}
+
+const fallbackCaches = new WeakMap<Db, SecretCache>();
+function secretsOf(deps: WebhookDeps): SecretCache {
+  if (deps.secrets) return deps.secrets;
+  let cache = fallbackCaches.get(deps.db);
+  if (!cache) {
+    cache = webhookSecretCache(deps.db, deps.keyring);
+    fallbackCaches.set(deps.db, cache);
+  }
+  return cache;
+}
+
+const SIGNATURE_SHAPE = /^v0=[0-9a-f]{64}$/;
+const TIMESTAMP_SHAPE = /^\d{1,12}$/;
+
+/**
+ * The signature headers' shape and the timestamp window, checked before the body is read or the database
+ * asked: a request failing this could never verify. Returns the signature (the replay guard's key).
+ */
+function precheckSignatureHeaders(req: Request, nowMs: number): string {
+  const ts = req.headers.get("x-zm-request-timestamp")?.trim() ?? "";
+  const sig = req.headers.get("x-zm-signature")?.trim().toLowerCase() ?? "";
+  const fresh = TIMESTAMP_SHAPE.test(ts) && Math.abs(nowMs / 1000 - Number(ts)) <= SIGNATURE_WINDOW_SEC;
+  if (!fresh || !SIGNATURE_SHAPE.test(sig)) {
+    throw new AppError("BAD_SIGNATURE", "signature verification failed", {
+      reason: fresh ? "malformed_signature" : "missing_or_stale_timestamp",
+    });
+  }
+  return sig;
 }
 
 export async function handleZoomWebhook(deps: WebhookDeps, req: Request, teamId: string): Promise<Response> {
   const now = deps.now ?? Date.now;
+  let claimed: string | undefined;
   try {
+    const declared = Number(req.headers.get("content-length") ?? "NaN");
+    if (Number.isFinite(declared) && declared > deps.maxBytes) {
+      throw new AppError("PAYLOAD_TOO_LARGE", `body exceeds ${deps.maxBytes} bytes`);
+    }
+    if (!TEAM_ID.test(teamId)) throw new AppError("NOT_FOUND", "unknown webhook endpoint");
+    const signature = precheckSignatureHeaders(req, now());
     const rawBody = await readBodyLimited(req, deps.maxBytes);
-    const secretToken = await webhookSecret(deps, teamId);
+    const secretToken = await secretsOf(deps).get(teamId);
+    if (!secretToken) throw new AppError("NOT_FOUND", "unknown webhook endpoint");
     const verified = verifyWebhookSignature({
       secretToken,
       timestampHeader: req.headers.get("x-zm-request-timestamp"),
@@ -97,6 +147,9 @@ export async function handleZoomWebhook(deps: WebhookDeps, req: Request, teamId:
       throw new AppError("BAD_SIGNATURE", "signature verification failed");
     }
 
+    if (exceedsJsonDepth(rawBody, MAX_JSON_DEPTH)) {
+      throw new AppError("MALFORMED_BODY", `body nests deeper than ${MAX_JSON_DEPTH} levels`);
+    }
     let json: unknown;
     try {
       json = JSON.parse(rawBody.toString("utf8"));
@@ -113,6 +166,13 @@ export async function handleZoomWebhook(deps: WebhookDeps, req: Request, teamId:
       return Response.json(urlValidationResponse(secretToken, v.data.plainToken));
     }
 
+    // A resend of this exact signed request within the window: already acted on, so only acknowledged.
+    if (!(await deps.replay.claim(teamId, signature))) {
+      deps.log.warn({ teamId, event }, "webhook replay ignored");
+      return Response.json({ ok: true, duplicate: true });
+    }
+    claimed = signature;
+
     const receivedAt = now();
     await deps.queues.addZoomEvent(
       { teamId, source: "webhook", event, eventTs: eventTs ?? receivedAt, payload, receivedAt },
@@ -124,7 +184,13 @@ export async function handleZoomWebhook(deps: WebhookDeps, req: Request, teamId:
     );
     return Response.json({ ok: true });
   } catch (err) {
-    if (err instanceof AppError) return errorResponse(err);
+    if (err instanceof AppError) {
+      if (err.code === "BAD_SIGNATURE" && err.details?.reason) {
+        deps.log.warn({ teamId, reason: err.details.reason }, "webhook rejected: signature");
+      }
+      return errorResponse(err);
+    }
+    if (claimed) await deps.replay.release(teamId, claimed);
     // Redis down, or the database: 503 makes Zoom redeliver later instead of losing the event.
     deps.log.error({ err, teamId }, "webhook intake failed");
     return Response.json({ error: { code: "UNAVAILABLE", message: "try again" } }, { status: 503 });

@@ -1,7 +1,7 @@
 import { env } from "~/env.ts";
 import { handleZoomWebhook } from "~/modules/webhook/lib/handle-webhook.ts";
 import { logger } from "~/server/logger.ts";
-import { db, keyring, queues } from "~/server/services.ts";
+import { db, keyring, queues, webhookReplayGuard, webhookSecrets } from "~/server/services.ts";
 
 export const dynamic = "force-dynamic";
 
@@ -12,6 +12,8 @@ export async function POST(req: Request, ctx: { params: Promise<{ teamId: string
       db: db(),
       keyring: keyring(),
       queues: queues(),
+      replay: webhookReplayGuard(),
+      secrets: webhookSecrets(),
       maxBytes: env().WEBHOOK_MAX_BYTES,
       log: logger().child({ route: "webhook" }),
     },

@@ -430,7 +430,8 @@ export class ZoomSim extends EventEmitter {
     }
     const m = RTMS_PATH.exec(url.pathname);
     if (m) {
-      this.#rtms.wss.handleUpgrade(req, socket, head, (ws) => this.#rtms.accept(ws, m[1]!, m[2]!));
+      const peer = `${req.socket.remoteAddress ?? ""}:${req.socket.remotePort ?? ""}`;
+      this.#rtms.wss.handleUpgrade(req, socket, head, (ws) => this.#rtms.accept(ws, m[1]!, m[2]!, peer));
       return;
     }
     socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");

@@ -42,6 +42,7 @@ function session(extra: Partial<RtmsSessionOptions> = {}) {
     serverUrls: info.serverUrls,
     logger: silentLogger,
     reconnectPolicy: policy,
+    allowedHosts: ["127.0.0.1"],
     ...extra,
   });
   sessions.push(s);
@@ -161,18 +162,21 @@ describe("RtmsSession against zoom-sim: faults and recovery", () => {
     expectIncreasingPerUser(frames);
   });
 
-  it("signaling dropped: signaling reconnects through the simulator's duplicate window, media keeps flowing", async () => {
-    const { s, policy } = session();
+  it("signaling dropped: media goes with it; both reconnect through the duplicate window, frames resume", async () => {
+    const { s, policy, frames } = session();
     await s.start();
+    await moreFrames(s, 1);
     const reconnected = next(s, "reconnected");
     sim.faults.dropSignaling(info.streamId);
     await reconnected;
     // The first attempt lands inside the stale-registration window and gets status 8: retried, not fatal.
     expect(stats().signalingRejected).toBeGreaterThanOrEqual(1);
     expect(policy.calls.some((c) => c.cause === "duplicate")).toBe(true);
-    expect(stats()).toMatchObject({ signalingConnections: 2 });
-    expect(stats().open.signaling).toBe(1);
     await moreFrames(s, 2);
+    // Zoom's rule: losing signaling interrupts media too, so media was handshaken again (never refused 15/16).
+    expect(stats()).toMatchObject({ signalingConnections: 2, mediaConnections: 2, mediaRejected: 0 });
+    expect(stats().open).toEqual({ signaling: 1, media: 1 });
+    expectIncreasingPerUser(frames);
   });
 
   it("the old status numbering (duplicate = 17 + reason text) is retried the same way", async () => {

@@ -36,7 +36,7 @@ describe("faults and rooms inside a stream", () => {
         { event_type: 4, subscribe: true },
       ],
     });
-    await sig.next((m) => m.msg_type === 6); // Alice, present already
+    await sig.nextEvent(3); // Alice, present already
     const { media } = await connectMedia(sim, info, info.mediaUrls.video!, 2, {
       video: { codec: 5, resolution: 1, fps: 5 },
     });

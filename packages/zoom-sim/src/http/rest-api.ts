@@ -43,6 +43,13 @@ function badRequest(message: string): HttpError {
   return new HttpError(400, { code: 300, message });
 }
 
+/** An Offline or UnderConstruction room refuses room events (400 code 300); undefined when it can be reached. */
+function unreachable(room: SimRoom): HttpError | undefined {
+  if (room.status === "Offline") return badRequest("Zoom Room is offline.");
+  if (room.status === "UnderConstruction") return badRequest("Zoom Room is under construction.");
+  return undefined;
+}
+
 function encodePageToken(offset: number): string {
   return Buffer.from(`o:${offset}`).toString("base64url");
 }
@@ -108,12 +115,14 @@ export class RestApi {
     const room = this.rooms.get(id);
     if (!room) throw new HttpError(404, { code: 1012, message: "Room does not exist." });
     if (body.data.method === "zoomroom.meeting_leave") {
+      // A room in no meeting that cannot be reached refuses a leave as it refuses a join.
+      const refusal = room.meetingNumber ? undefined : unreachable(room);
+      if (refusal) throw refusal;
       this.handlers.leaveRoom(room);
       return sendEmpty(res, 202);
     }
-    if (room.status === "Offline" || room.status === "UnderConstruction") {
-      throw badRequest(`Zoom Room is ${room.status === "Offline" ? "offline" : "under construction"}.`);
-    }
+    const refusal = unreachable(room);
+    if (refusal) throw refusal;
     const { meeting_number, passcode } = body.data.params;
     const outcome = this.handlers.joinRoom(room, meeting_number, passcode);
     if (outcome === "unknown-meeting") throw badRequest("Invalid meeting number.");

@@ -36,6 +36,8 @@ export class RtmsSocket {
     readonly kind: RtmsSocketKind,
     private readonly faults: Faults,
     private readonly log: Logger,
+    /** Where it came from and which endpoint, for logs: `{ endpoint: "media/all", peer: "127.0.0.1:50123" }`. */
+    readonly label: { endpoint: string; peer: string } = { endpoint: kind, peer: "" },
   ) {
     ws.on("message", (data) => {
       // A "deaf" server reads nothing, keep-alive answers included.

@@ -29,13 +29,18 @@ export class RtmsServer {
     private readonly log: Logger,
   ) {}
 
-  accept(ws: WebSocket, serverId: string, endpoint: string): void {
+  accept(ws: WebSocket, serverId: string, endpoint: string, peer = ""): void {
     const kind = endpoint === "signaling" ? "signaling" : "media";
-    const socket = new RtmsSocket(ws, kind, this.faults, this.log);
+    const socket = new RtmsSocket(ws, kind, this.faults, this.log, { endpoint, peer });
     this.sockets.add(socket);
     ws.on("close", () => this.sockets.delete(socket));
     const timer = setTimeout(() => socket.close(1000, "no handshake"), HANDSHAKE_TIMEOUT_MS);
+    // Refusals before any stream owns the socket (bad first message, unknown stream).
     const reject = (code: number, sequence?: number) => {
+      this.log.debug(
+        { statusCode: code, reason: statusText(code), socket: socket.label },
+        "rtms handshake refused",
+      );
       const resp = kind === "signaling" ? signalingHandshakeResp(code) : mediaHandshakeResp(code);
       socket.send({ ...resp, sequence: sequence ?? 0, reason: statusText(code) });
       socket.close(1000, statusText(code));

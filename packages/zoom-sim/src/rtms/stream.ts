@@ -4,6 +4,7 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { Logger } from "@capture/rtms-core/logger";
 import {
+  Codec,
   DataOpt,
   DEFAULT_AUDIO_PARAMS,
   DEFAULT_VIDEO_PARAMS,
@@ -208,6 +209,10 @@ export class RtmsStream {
 
   /** How Zoom refuses either handshake: the answer echoes the request's sequence, then a normal close (1000) with the same reason text. */
   #refuse(socket: RtmsSocket, answer: SignalingHandshakeResp | MediaHandshakeResp, sequence?: number): void {
+    this.#log.debug(
+      { statusCode: answer.status_code, reason: answer.reason, socket: socket.label },
+      "rtms handshake refused",
+    );
     socket.send({ ...answer, sequence: sequence ?? 0 });
     socket.close(1000, answer.reason ?? "");
   }
@@ -258,6 +263,11 @@ export class RtmsStream {
       sequence: req.sequence ?? 0,
     });
     socket.startKeepAlive(this.host, () => this.#onSignalingDead(socket));
+    // Event 1 follows the signaling handshake, before any media (once per stream).
+    if (!this.#firstPacketSent) {
+      this.#firstPacketSent = true;
+      this.#sendEvent({ event_type: EventType.FIRST_PACKET_TIMESTAMP });
+    }
     this.#log.info({ connections: this.counters.signalingConnections }, "signaling connected");
     this.host.emit("signaling-connected", { streamId: this.id });
   }
@@ -307,6 +317,11 @@ export class RtmsStream {
     const checked = validateMediaParams(rawParams);
     if (!checked.ok) {
       this.#rejectMedia(socket, checked.statusCode, seq);
+      return;
+    }
+    // zoom-sim draws JPEG frames only: H264 (which passed the rate rules) is refused, never faked (README).
+    if (checked.params.video?.codec === Codec.H264 && (type === MediaType.ALL || type & MediaType.VIDEO)) {
+      this.#rejectMedia(socket, StatusCode.INVALID_VIDEO_CODEC, seq);
       return;
     }
     const all = type === MediaType.ALL;
@@ -401,16 +416,26 @@ export class RtmsStream {
         });
         return;
       }
-      case MsgType.STREAM_CLOSE_REQ:
+      case MsgType.STREAM_CLOSE_REQ: {
+        // msg 22 names the stream it answers for and when (rtms-core's typed view lacks both fields).
+        const answer = (code: number, reason?: string) =>
+          socket.sendJson({
+            ...streamCloseResp(code, reason),
+            rtms_stream_id: msg.rtms_stream_id,
+            timestamp: Date.now(),
+          });
         if (msg.rtms_stream_id !== this.id) {
-          socket.send(streamCloseResp(StatusCode.INVALID_STREAM_ID));
+          this.#log.debug(
+            { statusCode: StatusCode.INVALID_STREAM_ID, reason: statusText(2), socket: socket.label },
+            "msg 21 refused",
+          );
+          answer(StatusCode.INVALID_STREAM_ID);
           return;
         }
-        socket.send(streamCloseResp(StatusCode.OK, ""));
-        {
-          this.stop(StopReason.STOP_BC_APP_REQUESTED_CLOSE);
-          return;
-        }
+        answer(StatusCode.OK, "");
+        this.stop(StopReason.STOP_BC_APP_REQUESTED_CLOSE);
+        return;
+      }
       case MsgType.VIDEO_SUBSCRIPTION_REQ: {
         this.#onVideoSubscription(socket, String(msg.user_id), msg.subscribe);
         return;
@@ -476,17 +501,13 @@ export class RtmsStream {
       started++;
       this.host.emit("media-ready", { streamId: this.id, mediaType: conn.mediaType });
     }
-    if (started && !this.#firstPacketSent) {
-      this.#firstPacketSent = true;
-      this.#sendEvent({ event_type: EventType.FIRST_PACKET_TIMESTAMP });
-    }
     if (!started) this.#log.debug("client ready ack with no media connection waiting");
   }
 
   #onVideoSubscription(socket: RtmsSocket, rawUserId: string, subscribe: boolean): void {
     const { statusCode, reason } = this.#video.request(rawUserId, subscribe);
     if (statusCode !== StatusCode.OK) {
-      this.#log.debug({ statusCode, reason, socket: "signaling", userId: rawUserId }, "msg 28 refused");
+      this.#log.debug({ statusCode, reason, socket: socket.label, userId: rawUserId }, "msg 28 refused");
     }
     socket.send(videoSubscriptionResp(rawUserId, statusCode, Date.now(), reason));
   }
@@ -553,6 +574,8 @@ export class RtmsStream {
     this.#staleUntil = Date.now() + this.host.staleSignalingMs;
     if (this.phase === "stopped") return;
     this.phase = "interrupted";
+    // Losing signaling interrupts the media connections too (a keep-alive timeout has cut them already).
+    this.#dropAllMedia();
     // A keep-alive timeout already armed its own window (ending with 24); a plain drop ends with 19.
     if (this.#interruptCause !== "keepalive") this.#armWindow("signaling-closed");
     this.#log.info({ cause: this.#interruptCause }, "signaling lost: waiting for reconnection");
@@ -563,13 +586,19 @@ export class RtmsStream {
   #onSignalingDead(socket: RtmsSocket): void {
     this.#log.warn("signaling keep-alive timeout: stream interrupted");
     this.#armWindow("keepalive");
-    for (const conn of this.#media) {
+    this.#dropAllMedia();
+    socket.terminate();
+    this.host.publish(this.#interruptedEvent());
+  }
+
+  /** Cut every media socket as part of a signaling loss: no event 7 and no media window (signaling's rules). */
+  #dropAllMedia(): void {
+    const conns = [...this.#media];
+    this.#media.clear(); // first, so their close handlers see nothing to report
+    for (const conn of conns) {
       conn.pump.stop();
       conn.socket.terminate();
     }
-    this.#media.clear();
-    socket.terminate();
-    this.host.publish(this.#interruptedEvent());
   }
 
   #interruptedEvent(): ZoomEvent {

@@ -8,7 +8,12 @@ import { ManualClock } from "../src/session/clock.ts";
 import { MediaClient } from "../src/session/media.ts";
 import { toMediaParams } from "../src/session/options.ts";
 import { SignalingClient } from "../src/session/signaling.ts";
-import { type FakeRtmsServer, fakeServerPool, TEST_CREDENTIALS } from "./support/fake-rtms-server.ts";
+import {
+  type FakeRtmsServer,
+  fakeServerPool,
+  LOOPBACK_HOSTS,
+  TEST_CREDENTIALS,
+} from "./support/fake-rtms-server.ts";
 
 const credentials = TEST_CREDENTIALS;
 const servers = fakeServerPool();
@@ -16,7 +21,13 @@ const server = servers.start;
 const clients: (SignalingClient | MediaClient)[] = [];
 
 function signaling(srv: FakeRtmsServer, extra: { clock?: ManualClock; handshakeTimeoutMs?: number } = {}) {
-  const c = new SignalingClient({ url: srv.signalingUrl, credentials, logger: silentLogger, ...extra });
+  const c = new SignalingClient({
+    url: srv.signalingUrl,
+    credentials,
+    logger: silentLogger,
+    allowedHosts: LOOPBACK_HOSTS,
+    ...extra,
+  });
   clients.push(c);
   return c;
 }
@@ -28,6 +39,7 @@ function media(srv: FakeRtmsServer, extra: { clock?: ManualClock; handshakeTimeo
     mediaType: MediaType.ALL,
     mediaParams: toMediaParams(),
     logger: silentLogger,
+    allowedHosts: LOOPBACK_HOSTS,
     ...extra,
   });
   clients.push(c);

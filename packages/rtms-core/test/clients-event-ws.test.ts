@@ -149,6 +149,7 @@ function startClient(options: Partial<ZoomEventWsClientOptions> = {}) {
     });
   client = new ZoomEventWsClient({
     url: zoom.wsUrl,
+    allowedHosts: ["127.0.0.1"],
     heartbeatMs: 40,
     connectTimeoutMs: 300,
     reconnect: { initialDelayMs: 20, maxDelayMs: 100 },

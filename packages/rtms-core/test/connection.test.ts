@@ -10,6 +10,7 @@ import { type SocketCloseInfo, SocketConnection } from "../src/session/connectio
 let wss: WebSocketServer;
 let peer: Promise<WebSocket>;
 let url: string;
+const LOOPBACK = ["127.0.0.1"];
 
 beforeEach(async () => {
   wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
@@ -35,7 +36,7 @@ function nextEvent<T>(
 
 describe("SocketConnection", () => {
   it("answers msg 12 with msg 13 echoing the server's timestamp, and reports it", async () => {
-    const conn = new SocketConnection(url, { logger: silentLogger });
+    const conn = new SocketConnection(url, { logger: silentLogger, allowedHosts: LOOPBACK });
     await conn.open();
     const server = await peer;
     const keepAlive = nextEvent<{ timestamp: number; latencyMs: number }>(conn, "keepAlive");
@@ -50,7 +51,7 @@ describe("SocketConnection", () => {
 
   it("answers a msg 12 without a timestamp with our clock's time, counts it as malformed, keeps the socket", async () => {
     const clock = new ManualClock(1_800_000_000_000);
-    const conn = new SocketConnection(url, { logger: silentLogger, clock });
+    const conn = new SocketConnection(url, { logger: silentLogger, allowedHosts: LOOPBACK, clock });
     await conn.open();
     const server = await peer;
     const errors: { code: string; msgType?: number }[] = [];
@@ -69,7 +70,7 @@ describe("SocketConnection", () => {
   });
 
   it("decodes JSON sent in binary frames like text frames", async () => {
-    const conn = new SocketConnection(url, { logger: silentLogger });
+    const conn = new SocketConnection(url, { logger: silentLogger, allowedHosts: LOOPBACK });
     await conn.open();
     const server = await peer;
     const got = nextEvent<RtmsMessage>(conn, "message");
@@ -79,7 +80,7 @@ describe("SocketConnection", () => {
   });
 
   it("answers WebSocket pings", async () => {
-    const conn = new SocketConnection(url, { logger: silentLogger });
+    const conn = new SocketConnection(url, { logger: silentLogger, allowedHosts: LOOPBACK });
     await conn.open();
     const server = await peer;
     const pong = new Promise<string>((r) => server.once("pong", (d) => r(String(d))));
@@ -89,7 +90,7 @@ describe("SocketConnection", () => {
   });
 
   it("reports bad frames as typed protocol errors and keeps the socket", async () => {
-    const conn = new SocketConnection(url, { logger: silentLogger });
+    const conn = new SocketConnection(url, { logger: silentLogger, allowedHosts: LOOPBACK });
     await conn.open();
     const server = await peer;
     const err = nextEvent<{ code: string }>(conn, "protocolError");
@@ -103,7 +104,11 @@ describe("SocketConnection", () => {
   });
 
   it("closes the socket on a frame over maxMessageBytes instead of buffering it", async () => {
-    const conn = new SocketConnection(url, { logger: silentLogger, maxMessageBytes: 1024 });
+    const conn = new SocketConnection(url, {
+      logger: silentLogger,
+      allowedHosts: LOOPBACK,
+      maxMessageBytes: 1024,
+    });
     await conn.open();
     const server = await peer;
     const closed = nextEvent<SocketCloseInfo>(conn, "close");
@@ -115,7 +120,12 @@ describe("SocketConnection", () => {
 
   it("declares the socket dead after the keep-alive window of silence; any message counts as life", async () => {
     const clock = new ManualClock();
-    const conn = new SocketConnection(url, { logger: silentLogger, clock, keepAliveTimeoutMs: 65_000 });
+    const conn = new SocketConnection(url, {
+      logger: silentLogger,
+      allowedHosts: LOOPBACK,
+      clock,
+      keepAliveTimeoutMs: 65_000,
+    });
     await conn.open();
     const server = await peer;
     clock.advance(60_000);
@@ -134,7 +144,10 @@ describe("SocketConnection", () => {
   it("rejects open() when nothing listens", async () => {
     const port = (wss.address() as AddressInfo).port;
     await new Promise<void>((r) => wss.close(() => r()));
-    const conn = new SocketConnection(`ws://127.0.0.1:${port}`, { logger: silentLogger });
+    const conn = new SocketConnection(`ws://127.0.0.1:${port}`, {
+      logger: silentLogger,
+      allowedHosts: LOOPBACK,
+    });
     await expect(conn.open()).rejects.toMatchObject({ code: "connect_failed" });
     wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
   });

@@ -15,7 +15,12 @@ import type { RtmsSessionOptions } from "../src/session/options.ts";
 import { RtmsSession } from "../src/session/session.ts";
 import { VideoRotation } from "../src/session/video-rotation.ts";
 import { nextSessionEvent, recordingPolicy } from "../src/testing.ts";
-import { type FakeRtmsServer, fakeServerPool, TEST_CREDENTIALS } from "./support/fake-rtms-server.ts";
+import {
+  type FakeRtmsServer,
+  fakeServerPool,
+  LOOPBACK_HOSTS,
+  TEST_CREDENTIALS,
+} from "./support/fake-rtms-server.ts";
 
 const creds = TEST_CREDENTIALS;
 
@@ -30,6 +35,7 @@ function session(srv: FakeRtmsServer, extra: Partial<RtmsSessionOptions> = {}) {
     serverUrls: srv.signalingUrl,
     logger: silentLogger,
     reconnectPolicy: policy,
+    allowedHosts: LOOPBACK_HOSTS,
     ...extra,
   });
   sessions.push(s);

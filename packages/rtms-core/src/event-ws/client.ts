@@ -7,6 +7,12 @@ import { EventEmitter } from "node:events";
 import WebSocket from "ws";
 import { z } from "zod";
 import { type Logger, silentLogger } from "../logger.ts";
+import {
+  checkAllowedUrl,
+  DEFAULT_ALLOWED_HOSTS,
+  MIN_TLS_VERSION,
+  redactUrl,
+} from "../protocol/allowed-hosts.ts";
 import { parseZoomEvent, type ZoomEvent } from "../webhook/events.ts";
 import type { AccessToken, TokenSource } from "../zoom-api/token-source.ts";
 import { ZoomEventWsError } from "./errors.ts";
@@ -43,6 +49,8 @@ export interface ZoomEventWsClientOptions {
   logger?: Logger;
   /** The WebSocket implementation; defaults to `ws`. */
   WebSocket?: typeof WebSocket;
+  /** Hosts `url` may name (see isAllowedUrl). Default DEFAULT_ALLOWED_HOSTS, Zoom's domains. */
+  allowedHosts?: readonly string[];
 }
 
 export type ConnectReason = "initial" | "reconnect" | "token_refresh";
@@ -103,6 +111,7 @@ export class ZoomEventWsClient extends EventEmitter<ZoomEventWsEvents> {
   readonly #initialDelayMs: number;
   readonly #maxDelayMs: number;
   readonly #refreshMarginMs: number;
+  readonly #allowedHosts: readonly string[];
 
   #state: "idle" | "running" | "closed" = "idle";
   #active?: Connection;
@@ -132,6 +141,7 @@ export class ZoomEventWsClient extends EventEmitter<ZoomEventWsEvents> {
     this.#initialDelayMs = options.reconnect?.initialDelayMs ?? 5_000;
     this.#maxDelayMs = options.reconnect?.maxDelayMs ?? 60_000;
     this.#refreshMarginMs = options.tokenRefreshMarginMs ?? 60_000;
+    this.#allowedHosts = options.allowedHosts ?? DEFAULT_ALLOWED_HOSTS;
     // Validate early: a bad URL is a configuration error, not something to retry forever.
     const parsed = new URL(options.url);
     if (parsed.protocol !== "ws:" && parsed.protocol !== "wss:") {
@@ -148,9 +158,23 @@ export class ZoomEventWsClient extends EventEmitter<ZoomEventWsEvents> {
     return this.#active?.established === true && this.#active.ws.readyState === WebSocket.OPEN;
   }
 
-  /** Starts connecting (once); progress is reported through events. */
+  /**
+   * Starts connecting (once); progress is reported through events. A URL that fails the allow-list is
+   * never dialled: the client reports URL_NOT_ALLOWED once and stays closed (no retry).
+   */
   start(): void {
     if (this.#state !== "idle") return;
+    const allowed = checkAllowedUrl(this.#url, this.#allowedHosts);
+    if (!allowed.ok) {
+      this.#state = "closed";
+      const err = new ZoomEventWsError(
+        "URL_NOT_ALLOWED",
+        `refused to connect to ${redactUrl(this.#url)}: ${allowed.message}`,
+      );
+      this.#log.warn({ err }, "event WebSocket URL not on the allow-list; not connecting");
+      this.#reportError(err);
+      return;
+    }
     this.#state = "running";
     void this.#connect("initial");
   }
@@ -195,7 +219,7 @@ export class ZoomEventWsClient extends EventEmitter<ZoomEventWsEvents> {
 
     const url = new URL(this.#url);
     url.searchParams.set("access_token", token.accessToken); // Zoom ignores a token in a header.
-    const ws = new this.#WebSocket(url.toString());
+    const ws = new this.#WebSocket(url.toString(), { minVersion: MIN_TLS_VERSION });
     let markClosed!: () => void;
     const conn: Connection = {
       ws,

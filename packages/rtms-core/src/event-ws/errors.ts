@@ -8,7 +8,9 @@ export type ZoomEventWsErrorCode =
   /** Nothing was received for too long, heartbeats included: the connection is dead. */
   | "HEARTBEAT_TIMEOUT"
   /** The socket itself failed (DNS, TLS, refused, reset). */
-  | "SOCKET_ERROR";
+  | "SOCKET_ERROR"
+  /** The URL failed the allow-list (`allowedHosts`): never dialled, not retried. */
+  | "URL_NOT_ALLOWED";
 
 export class ZoomEventWsError extends Error {
   override readonly name = "ZoomEventWsError";

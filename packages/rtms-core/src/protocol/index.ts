@@ -1,5 +1,6 @@
 // @capture/rtms-core/protocol: message types, codecs, signature, status codes and media-parameter rules.
 // Pure functions and data only (no sockets): the client and the simulator both build on it.
+export * from "./allowed-hosts.ts";
 export * from "./builders.ts";
 export * from "./codec.ts";
 export * from "./constants.ts";

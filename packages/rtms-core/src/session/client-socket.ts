@@ -22,6 +22,8 @@ export interface ClientSocketOptions {
   keepAliveTimeoutMs?: number;
   maxMessageBytes?: number;
   handshakeTimeoutMs?: number;
+  /** Host patterns the URL must match (default: Zoom's RTMS domains). */
+  allowedHosts?: readonly string[];
 }
 
 /** The SocketConnection a client socket runs over (unset limits fall to SocketConnection's defaults). */
@@ -31,6 +33,7 @@ export function clientConnection(opts: ClientSocketOptions, clock: Clock): Socke
     clock,
     ...(opts.keepAliveTimeoutMs !== undefined ? { keepAliveTimeoutMs: opts.keepAliveTimeoutMs } : {}),
     ...(opts.maxMessageBytes !== undefined ? { maxMessageBytes: opts.maxMessageBytes } : {}),
+    ...(opts.allowedHosts !== undefined ? { allowedHosts: opts.allowedHosts } : {}),
   });
 }
 

@@ -6,6 +6,12 @@
 // (65 s by default) means it is dead.
 import WebSocket from "ws";
 import type { Logger } from "../logger.ts";
+import {
+  checkAllowedUrl,
+  DEFAULT_ALLOWED_HOSTS,
+  MIN_TLS_VERSION,
+  redactUrl,
+} from "../protocol/allowed-hosts.ts";
 import { keepAliveResp } from "../protocol/builders.ts";
 import { DEFAULT_MAX_MESSAGE_BYTES, parseMessage, stringifyMessage } from "../protocol/codec.ts";
 import { MsgType } from "../protocol/constants.ts";
@@ -30,6 +36,8 @@ export interface SocketConnectionOptions {
   maxMessageBytes?: number;
   /** How long opening the socket may take. */
   connectTimeoutMs?: number;
+  /** Host patterns the URL must match before it is dialled (default: Zoom's RTMS domains). */
+  allowedHosts?: readonly string[];
 }
 
 export interface SocketCloseInfo {
@@ -58,6 +66,7 @@ export class SocketConnection extends TypedEmitter<SocketConnectionEvents> {
   readonly #watchdogMs: number;
   readonly #maxBytes: number;
   readonly #connectTimeoutMs: number;
+  readonly #allowedHosts: readonly string[];
   #ws: WebSocket | undefined;
   #watchdog: TimerHandle | undefined;
   #closedByUs = false;
@@ -72,6 +81,7 @@ export class SocketConnection extends TypedEmitter<SocketConnectionEvents> {
     this.#watchdogMs = opts.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS;
     this.#maxBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.#connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
+    this.#allowedHosts = opts.allowedHosts ?? DEFAULT_ALLOWED_HOSTS;
   }
 
   get isOpen(): boolean {
@@ -82,14 +92,28 @@ export class SocketConnection extends TypedEmitter<SocketConnectionEvents> {
     return this.#closed;
   }
 
-  /** Opens the socket. Resolves once open; rejects (RtmsSessionError "connect_failed") otherwise. */
+  /**
+   * Opens the socket. Resolves once open; rejects with RtmsSessionError "URL_NOT_ALLOWED" (nothing dialled)
+   * when the URL fails the allow-list, "connect_failed" when the socket cannot be opened.
+   */
   open(): Promise<void> {
     if (this.#ws) return Promise.reject(new RtmsSessionError("invalid_state", "socket already opened"));
+    const allowed = checkAllowedUrl(this.url, this.#allowedHosts);
+    if (!allowed.ok) {
+      this.#closed = true;
+      return Promise.reject(
+        new RtmsSessionError(
+          "URL_NOT_ALLOWED",
+          `refused to connect to ${redactUrl(this.url)}: ${allowed.message}`,
+        ),
+      );
+    }
     return new Promise<void>((resolve, reject) => {
       // ws enforces the size limit while receiving, so an oversize frame never gets buffered whole.
       const ws = new WebSocket(this.url, {
         maxPayload: this.#maxBytes,
         handshakeTimeout: this.#connectTimeoutMs,
+        minVersion: MIN_TLS_VERSION,
       });
       this.#ws = ws;
       let opened = false;

@@ -14,7 +14,9 @@ export type RtmsSessionErrorCode =
   /** The session was closed or stopped while the operation was pending. */
   | "closed"
   /** The call does not fit the session's configuration (e.g. video subscription without data_opt 4). */
-  | "invalid_state";
+  | "invalid_state"
+  /** A signaling or media URL failed the allow-list (`allowedHosts`): not dialled, not retried. */
+  | "URL_NOT_ALLOWED";
 
 export class RtmsSessionError extends Error {
   override readonly name = "RtmsSessionError";

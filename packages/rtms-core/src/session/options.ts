@@ -76,6 +76,12 @@ export interface RtmsSessionOptions {
   handshakeTimeoutMs?: number;
   /** Deadline for answers to msg 10/19/21/28 (default 5 s). */
   requestTimeoutMs?: number;
+  /**
+   * Hosts the session may dial, signaling and media alike (`server_urls`, msg 2's URLs, failover URLs):
+   * patterns such as `*.zoom.us` or `127.0.0.1` (see isAllowedUrl). Default DEFAULT_ALLOWED_HOSTS, Zoom's
+   * RTMS domains. Plain ws:// only reaches a loopback host listed here exactly (tests, the demo).
+   */
+  allowedHosts?: readonly string[];
 }
 
 export const DEFAULT_SUBSCRIBED_EVENTS: readonly number[] = [

@@ -116,6 +116,8 @@ export interface StoppedEvent {
   abnormal: boolean;
   source: StopSource;
   status?: StatusClassification;
+  /** The error that ended the session, when one did (e.g. code URL_NOT_ALLOWED with source "handshake"). */
+  error?: RtmsSessionError;
 }
 
 export interface ReconnectEvent {
@@ -383,6 +385,18 @@ export class RtmsSession extends TypedEmitter<RtmsSessionEvents> {
       this.#finish({ source: "handshake", reason: null, reasonText: err.message, terminal: true, status });
       return;
     }
+    if (err instanceof RtmsSessionError && isRefusedUrl(err)) {
+      // A URL we will not dial stays refused: retrying would only ask the same question again.
+      this.#log.warn({ err }, "URL not on the allow-list; session stopped");
+      this.#finish({
+        source: "handshake",
+        reason: null,
+        reasonText: `${err.code}: ${err.message}`,
+        terminal: true,
+        error: err,
+      });
+      return;
+    }
     this.#log.warn({ err: err.message }, "connection attempt failed");
     this.#scheduleRetry(this.#recovery?.cause ?? "connect_failed");
   }
@@ -476,7 +490,9 @@ export class RtmsSession extends TypedEmitter<RtmsSessionEvents> {
         this.#emit("handshake", { socket: "signaling", url, serverUrls });
         return;
       } catch (err) {
-        lastErr = err as Error;
+        // A URL refused by the allow-list is skipped; it only decides the outcome when no other URL failed
+        // for a reason a retry may cure.
+        if (lastErr === undefined || isRefusedUrl(lastErr)) lastErr = err as Error;
         // A refusal is an answer: trying another URL with the same credentials will not change it.
         if (err instanceof RtmsSessionError && err.code === "handshake_rejected") throw err;
       }
@@ -687,7 +703,8 @@ export class RtmsSession extends TypedEmitter<RtmsSessionEvents> {
     this.#emit("stopped", event);
     if (this.#start) {
       this.#start.reject(
-        new RtmsSessionError(info.status ? "handshake_rejected" : "closed", event.reasonText, info.status),
+        info.error ??
+          new RtmsSessionError(info.status ? "handshake_rejected" : "closed", event.reasonText, info.status),
       );
       this.#start = undefined;
     }
@@ -739,6 +756,7 @@ export class RtmsSession extends TypedEmitter<RtmsSessionEvents> {
       ...(o.keepAliveTimeoutMs !== undefined ? { keepAliveTimeoutMs: o.keepAliveTimeoutMs } : {}),
       ...(o.maxMessageBytes !== undefined ? { maxMessageBytes: o.maxMessageBytes } : {}),
       ...(o.handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs: o.handshakeTimeoutMs } : {}),
+      ...(o.allowedHosts !== undefined ? { allowedHosts: o.allowedHosts } : {}),
     };
   }
 
@@ -757,4 +775,8 @@ export class RtmsSession extends TypedEmitter<RtmsSessionEvents> {
       this.#log.error({ event, err: (err as Error)?.message }, "session event listener threw");
     }
   }
+}
+
+function isRefusedUrl(err: Error): boolean {
+  return err instanceof RtmsSessionError && err.code === "URL_NOT_ALLOWED";
 }

@@ -21,6 +21,9 @@ export const TEST_CREDENTIALS = {
   rtmsStreamId: "stream-1",
 };
 
+/** The allow-list every test client passes: this server listens on 127.0.0.1 over plain ws://. */
+export const LOOPBACK_HOSTS: readonly string[] = ["127.0.0.1"];
+
 export type Role = "signaling" | "media";
 
 export interface Received {
@@ -45,6 +48,8 @@ export interface FakeRtmsOptions {
    * answered by msg 13 is terminated instead of being sent another. Default: never.
    */
   dropAfterMissedKeepAlives?: number;
+  /** What msg 2 offers as media URLs, in place of this server's own. */
+  mediaUrls?: ServerUrls;
 }
 
 export class FakeRtmsServer {
@@ -190,7 +195,8 @@ export class FakeRtmsServer {
           : s;
     if (msg.msg_type === 1) {
       const { status, reason } = statusOf(this.#opts.signalingStatus?.(++this.#handshakes.signaling));
-      reply(signalingHandshakeResp(status, status === 0 ? this.mediaUrls : undefined, reason));
+      const offered = this.#opts.mediaUrls ?? this.mediaUrls;
+      reply(signalingHandshakeResp(status, status === 0 ? offered : undefined, reason));
       if (status !== 0) ws.close();
     } else if (msg.msg_type === 3) {
       const { status, reason } = statusOf(this.#opts.mediaStatus?.(++this.#handshakes.media));

@@ -1,0 +1,197 @@
+// Webhook burst benchmark (issue 9). Against the portal's real route handlers (bench/route-host.ts over
+// node:http, or a running portal with BENCH_BASE_URL), with real Postgres and Redis, it measures:
+//   1. baseline: 500 concurrent GET /api/health (one SELECT 1 and one Redis PING each), same run;
+//   2. 500 concurrent validly signed meeting.rtms_started events: all must be answered 200, p50/p99;
+//   3. 500 unsigned requests at once, with one real signed webhook sent in the middle of them: that
+//      webhook's latency beside the junk's p50/p99.
+// Target: p99 of the signed burst under Zoom's 3 s.
+//   pnpm --filter @capture/web exec tsx bench/webhook.ts     (BENCH_EVENTS=500, BENCH_LOG_LEVEL=info)
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { encryptSecret, generateKeySpec, parseKeyring, SecretContext } from "@capture/db";
+import { createTestDatabase } from "@capture/db/testing";
+import { JobQueues, redisConnection } from "@capture/jobs";
+import { signWebhook } from "@capture/rtms-core/webhook";
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 500);
+const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+const WEB_DIR = path.resolve(import.meta.dirname, "..");
+const SECRET = "bench-webhook-secret";
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+interface Timed {
+  ms: number;
+  status: number;
+}
+
+async function timed(url: string, init?: RequestInit): Promise<Timed> {
+  const t0 = performance.now();
+  try {
+    const res = await fetch(url, init);
+    await res.arrayBuffer();
+    return { ms: performance.now() - t0, status: res.status };
+  } catch {
+    return { ms: performance.now() - t0, status: 0 };
+  }
+}
+
+function summary(name: string, results: Timed[]) {
+  const ms = results.map((r) => r.ms).sort((a, b) => a - b);
+  const statuses: Record<number, number> = {};
+  for (const r of results) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+  return {
+    name,
+    n: results.length,
+    p50: percentile(ms, 50),
+    p99: percentile(ms, 99),
+    max: ms.at(-1)!,
+    statuses,
+  };
+}
+
+function signedEvent(base: string, teamId: string, i: number, run: string): [string, RequestInit] {
+  const now = Date.now();
+  const body = JSON.stringify({
+    event: "meeting.rtms_started",
+    event_ts: now,
+    payload: {
+      meeting_uuid: `bench-${run}-${i}==`,
+      operator_id: "bench",
+      rtms_stream_id: `bench-${run}-${i}`,
+      server_urls: "wss://127.0.0.1:1/signaling",
+    },
+  });
+  const ts = Math.floor(now / 1000);
+  return [
+    `${base}/api/zoom/webhook/${teamId}`,
+    {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-zm-request-timestamp": String(ts),
+        "x-zm-signature": signWebhook(SECRET, ts, body),
+      },
+      body,
+    },
+  ];
+}
+
+async function startHost(env: NodeJS.ProcessEnv): Promise<{ base: string; child: ChildProcess }> {
+  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "bench/route-host.ts"], {
+    cwd: WEB_DIR,
+    env,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("route host did not start in 60 s")), 60_000);
+    child.stdout?.on("data", (b: Buffer) => {
+      const m = /listening (\d+)/.exec(b.toString());
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`route host exited with ${code}`)));
+  });
+  return { base: `http://127.0.0.1:${port}`, child };
+}
+
+async function main() {
+  const t = await createTestDatabase("whbench");
+  const keys = generateKeySpec("bench");
+  const prefix = `bench-${randomBytes(4).toString("hex")}`;
+  const run = randomBytes(3).toString("hex");
+  let host: ChildProcess | undefined;
+  const queues = new JobQueues(redisConnection(REDIS_URL), prefix);
+  try {
+    const team = await t.db.team.create({ data: { name: "Bench", slug: "bench" } });
+    await t.db.zoomApp.create({
+      data: {
+        teamId: team.id,
+        clientId: "bench",
+        clientSecretEnc: encryptSecret(parseKeyring(keys), "x", SecretContext.clientSecret),
+        webhookSecretTokenEnc: encryptSecret(parseKeyring(keys), SECRET, SecretContext.webhookSecretToken),
+      },
+    });
+    const started = await startHost({
+      PATH: process.env.PATH,
+      NODE_ENV: "production",
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "info",
+      DATABASE_URL: t.url,
+      REDIS_URL,
+      QUEUE_PREFIX: prefix,
+      CAPTURE_ENCRYPTION_KEYS: keys,
+      NEXTAUTH_SECRET: randomBytes(24).toString("base64"),
+      ...(process.env.BENCH_WEBHOOK_ROUTE ? { BENCH_WEBHOOK_ROUTE: process.env.BENCH_WEBHOOK_ROUTE } : {}),
+    } as NodeJS.ProcessEnv);
+    host = started.child;
+    const base = started.base;
+    const webhookUrl = `${base}/api/zoom/webhook/${team.id}`;
+
+    // Warm-up: pools, the secret cache, the module graph.
+    for (let i = 0; i < 20; i++) {
+      await timed(`${base}/api/health`);
+      await timed(...signedEvent(base, team.id, i, `${run}w`));
+    }
+
+    const baseline = summary(
+      `baseline: ${EVENTS} x GET /api/health at once`,
+      await Promise.all(Array.from({ length: EVENTS }, () => timed(`${base}/api/health`))),
+    );
+
+    const burst = summary(
+      `${EVENTS} signed rtms_started at once`,
+      await Promise.all(
+        Array.from({ length: EVENTS }, (_, i) => timed(...signedEvent(base, team.id, i, run))),
+      ),
+    );
+
+    const junkBody = JSON.stringify({ event: "meeting.rtms_started", payload: { pad: "x".repeat(2000) } });
+    const junk = Array.from({ length: EVENTS }, () =>
+      timed(webhookUrl, { method: "POST", headers: { "content-type": "application/json" }, body: junkBody }),
+    );
+    const real = timed(...signedEvent(base, team.id, 0, `${run}r`));
+    const junkResults = summary(`${EVENTS} unsigned at once`, await Promise.all(junk));
+    const realResult = await real;
+
+    const enqueued = await queues.zoomEvents.getJobCounts("waiting", "active", "delayed");
+
+    const ms = (v: number) => `${v.toFixed(0)} ms`.padStart(9);
+    console.log(
+      `\n${"phase".padEnd(44)}${"p50".padStart(9)}${"p99".padStart(9)}${"max".padStart(9)}  answers`,
+    );
+    for (const r of [baseline, burst, junkResults]) {
+      console.log(`${r.name.padEnd(44)}${ms(r.p50)}${ms(r.p99)}${ms(r.max)}  ${JSON.stringify(r.statuses)}`);
+    }
+    console.log(
+      `${"one signed webhook amid the unsigned".padEnd(44)}${ms(realResult.ms)}${"".padStart(18)}  {"${realResult.status}":1}`,
+    );
+    console.log(`\njobs in the queue: ${JSON.stringify(enqueued)} (expected ${20 + EVENTS + 1})`);
+    const all200 = burst.statuses[200] === EVENTS;
+    console.log(
+      `target signed burst p99 < 3000 ms, all answered 200: ${burst.p99.toFixed(0)} ms, ${burst.statuses[200] ?? 0}/${EVENTS} -> ${burst.p99 < 3000 && all200 ? "met" : "MISSED"}`,
+    );
+    console.log(
+      `burst p50 is ${(burst.p50 / baseline.p50).toFixed(1)}x the baseline's; the webhook amid junk took ${realResult.ms.toFixed(0)} ms`,
+    );
+  } finally {
+    host?.kill("SIGTERM");
+    await queues.obliterate();
+    await queues.close();
+    await t.drop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

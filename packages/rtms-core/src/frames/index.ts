@@ -16,6 +16,7 @@ export {
   type ImageRejection,
   inspectImage,
 } from "./inspect-image.ts";
+export { frameStorageKey, sessionFolder } from "./keys.ts";
 export { LocalDiskFrameStore, type LocalDiskFrameStoreOptions } from "./local-disk-store.ts";
 export {
   DEFAULT_FRAME_POLICY,
@@ -24,10 +25,14 @@ export {
   type ParseFramePolicyResult,
   parseFramePolicy,
 } from "./policy.ts";
+export { S3FrameStore, type S3FrameStoreOptions, type S3RetryBudget } from "./s3-store.ts";
 export { safePathSegment, truncateUtf8 } from "./safe-path.ts";
 export {
+  type ByteRange,
+  checkByteRange,
   contentTypeForKey,
   type FrameFormat,
+  type FrameObjectInfo,
   type FrameStore,
   FrameStoreError,
   type FrameStoreErrorCode,

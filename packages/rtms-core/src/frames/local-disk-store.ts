@@ -1,13 +1,23 @@
-// Frames as files, laid out as the seed sample does but under one folder per session:
+// Frames as files, laid out as the seed sample does but under one folder per session (keys.ts):
 //   <rootDir>/<session>/<user_name>_<user_id>/<timestamp>.jpg
-// Every name is made safe, and every key is re-checked on the way in, so no key can reach outside rootDir.
+// Every key is checked on the way in and resolved inside rootDir, so no key can reach outside it.
 import { randomUUID } from "node:crypto";
 import type { Dirent } from "node:fs";
 import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
-import { safePathSegment } from "./safe-path.ts";
 import {
+  checkStorageKey,
+  frameStorageKey,
+  invalidStorageKey,
+  isFrameFileName,
+  isSessionFolder,
+  sessionFolder,
+} from "./keys.ts";
+import {
+  type ByteRange,
+  checkByteRange,
+  type FrameObjectInfo,
   type FrameStore,
   FrameStoreError,
   type FrameWrite,
@@ -21,11 +31,6 @@ export interface LocalDiskFrameStoreOptions {
   fsync?: boolean;
 }
 
-const SESSION_MAX_BYTES = 100;
-const USER_NAME_MAX_BYTES = 100;
-const USER_ID_MAX_BYTES = 64;
-const FILE_NAME = /^\d{1,16}\.(jpg|png)$/;
-
 export class LocalDiskFrameStore implements FrameStore {
   readonly rootDir: string;
   readonly #fsync: boolean;
@@ -36,17 +41,7 @@ export class LocalDiskFrameStore implements FrameStore {
   }
 
   storageKeyFor(frame: FrameWrite): string {
-    if (!Number.isSafeInteger(frame.timestamp) || frame.timestamp < 0) {
-      throw new FrameStoreError(
-        "INVALID_FRAME",
-        `frame timestamp must be a non-negative integer, got ${frame.timestamp}`,
-      );
-    }
-    if (frame.format !== "jpg" && frame.format !== "png") {
-      throw new FrameStoreError("INVALID_FRAME", `unsupported frame format ${String(frame.format)}`);
-    }
-    const participant = `${safePathSegment(frame.userName, USER_NAME_MAX_BYTES)}_${safePathSegment(String(frame.userId), USER_ID_MAX_BYTES)}`;
-    return `${sessionFolder(frame.sessionKey)}/${participant}/${frame.timestamp}.${frame.format}`;
+    return frameStorageKey(frame);
   }
 
   async put(frame: FrameWrite, bytes: Uint8Array): Promise<StoredFrame> {
@@ -82,16 +77,40 @@ export class LocalDiskFrameStore implements FrameStore {
     }
   }
 
-  async createReadStream(storageKey: string): Promise<{ stream: Readable; bytes: number }> {
+  async createReadStream(
+    storageKey: string,
+    range?: ByteRange,
+  ): Promise<{ stream: Readable; bytes: number }> {
     const file = this.resolve(storageKey);
+    if (range) checkByteRange(range);
     let handle: FileHandle | undefined;
     try {
       handle = await open(file, "r");
-      const info = await handle.stat();
+      const { size } = await handle.stat();
+      if (!range) return { stream: handle.createReadStream(), bytes: size };
+      if (range.start >= size) {
+        throw new FrameStoreError("INVALID_RANGE", `range starts at ${range.start}, past ${size} bytes`);
+      }
+      const end = Math.min(range.end ?? size - 1, size - 1);
       // The stream owns the handle from here and closes it when done or destroyed.
-      return { stream: handle.createReadStream(), bytes: info.size };
+      return { stream: handle.createReadStream({ start: range.start, end }), bytes: end - range.start + 1 };
     } catch (cause) {
       await handle?.close().catch(() => {});
+      if (cause instanceof FrameStoreError) throw cause;
+      throw readError(storageKey, cause);
+    }
+  }
+
+  async head(storageKey: string): Promise<FrameObjectInfo | undefined> {
+    const file = this.resolve(storageKey);
+    try {
+      const info = await stat(file);
+      if (!info.isFile()) return undefined;
+      // Weak: size and mtime say "probably the same bytes", not "byte for byte".
+      const etag = `W/"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;
+      return { storageKey, bytes: info.size, etag, lastModified: info.mtime };
+    } catch (cause) {
+      if (isNotFound(cause)) return undefined;
       throw readError(storageKey, cause);
     }
   }
@@ -123,12 +142,12 @@ export class LocalDiskFrameStore implements FrameStore {
   }
 
   async *list(prefix: string): AsyncIterable<StoredFrame> {
-    if (typeof prefix !== "string") throw invalidKey(prefix);
+    if (typeof prefix !== "string") throw invalidStorageKey(prefix);
     // Only the levels the prefix leaves open are read: `<session>/` reads one session folder, not the root.
     const slash = prefix.indexOf("/");
     const sessions = slash >= 0 ? [prefix.slice(0, slash)] : await this.#names(this.rootDir, prefix);
     for (const session of sessions) {
-      if (session !== safePathSegment(session, SESSION_MAX_BYTES)) continue;
+      if (!isSessionFolder(session)) continue;
       const sessionDir = path.join(this.rootDir, session);
       for (const participant of await this.#names(sessionDir, prefix, `${session}/`)) {
         const participantDir = path.join(sessionDir, participant);
@@ -136,7 +155,7 @@ export class LocalDiskFrameStore implements FrameStore {
           const storageKey = `${session}/${participant}/${file}`;
           // Anything else in the folder is not the store's (nothing here writes it): not listed.
           if (!storageKey.startsWith(prefix)) continue;
-          if (!FILE_NAME.test(file) && !isTempStorageKey(storageKey)) continue;
+          if (!isFrameFileName(file) && !isTempStorageKey(storageKey)) continue;
           try {
             yield { storageKey, bytes: (await stat(path.join(participantDir, file))).size };
           } catch (cause) {
@@ -174,36 +193,17 @@ export class LocalDiskFrameStore implements FrameStore {
    * With `temp`, the name of an interrupted write's temp file is accepted too (for exists and delete).
    */
   resolve(storageKey: string, options: { temp?: boolean } = {}): string {
-    if (typeof storageKey !== "string" || storageKey.length > 1024) throw invalidKey(storageKey);
-    const segments = storageKey.split("/");
-    if (segments.length !== 3) throw invalidKey(storageKey);
-    const [session, participant, file] = segments as [string, string, string];
-    const canonical = (segment: string, maxBytes: number) => segment === safePathSegment(segment, maxBytes);
-    const fileOk = FILE_NAME.test(file) || (options.temp === true && isTempStorageKey(file));
-    if (!canonical(session, SESSION_MAX_BYTES) || !canonical(participant, 255) || !fileOk) {
-      throw invalidKey(storageKey);
-    }
+    const [session, participant, file] = checkStorageKey(storageKey, options);
     return this.#inside(path.resolve(this.rootDir, session, participant, file), storageKey);
   }
 
   /** The last line of defence: whatever the checks above missed, nothing outside rootDir is touched. */
   #inside(resolved: string, key: string): string {
     const relative = path.relative(this.rootDir, resolved);
-    if (relative === "" || relative.startsWith("..") || path.isAbsolute(relative)) throw invalidKey(key);
+    if (relative === "" || relative.startsWith("..") || path.isAbsolute(relative))
+      throw invalidStorageKey(key);
     return resolved;
   }
-}
-
-function sessionFolder(sessionKey: string): string {
-  if (typeof sessionKey !== "string" || sessionKey.trim() === "") {
-    throw new FrameStoreError("INVALID_FRAME", "session key is empty");
-  }
-  return safePathSegment(sessionKey, SESSION_MAX_BYTES);
-}
-
-function invalidKey(key: unknown): FrameStoreError {
-  const shown = typeof key === "string" ? JSON.stringify(key.slice(0, 200)) : typeof key;
-  return new FrameStoreError("INVALID_STORAGE_KEY", `invalid storage key ${shown}`);
 }
 
 function isNotFound(error: unknown): boolean {

@@ -20,12 +20,29 @@ export interface StoredFrame {
   bytes: number;
 }
 
+export interface FrameObjectInfo {
+  storageKey: string;
+  bytes: number;
+  /** An HTTP entity tag, quoted (`"..."` or `W/"..."`), that changes when the object does. */
+  etag: string;
+  lastModified?: Date;
+}
+
+/** Inclusive byte offsets, as in an HTTP Range header; `end` past the last byte is cut to it. */
+export interface ByteRange {
+  start: number;
+  end?: number;
+}
+
 export type FrameStoreErrorCode =
   | "INVALID_STORAGE_KEY"
   | "INVALID_FRAME"
+  | "INVALID_RANGE"
   | "NOT_FOUND"
   | "WRITE_FAILED"
-  | "READ_FAILED";
+  | "READ_FAILED"
+  /** The store did not answer (or answered 5xx/throttled) for the whole retry budget: an outage. */
+  | "UNAVAILABLE";
 
 export class FrameStoreError extends Error {
   override readonly name = "FrameStoreError";
@@ -45,8 +62,13 @@ export interface FrameStore {
   put(frame: FrameWrite, bytes: Uint8Array): Promise<StoredFrame>;
   /** Rejects with NOT_FOUND when absent. */
   get(storageKey: string): Promise<Buffer>;
-  /** Opens for streaming (e.g. an HTTP response); rejects with NOT_FOUND when absent. */
-  createReadStream(storageKey: string): Promise<{ stream: Readable; bytes: number }>;
+  /**
+   * Opens for streaming (e.g. an HTTP response), the whole object or `range` of it; `bytes` is what the
+   * stream will carry. Rejects with NOT_FOUND when absent, INVALID_RANGE when `range.start` is past the end.
+   */
+  createReadStream(storageKey: string, range?: ByteRange): Promise<{ stream: Readable; bytes: number }>;
+  /** Size and entity tag without the bytes; undefined when absent. */
+  head(storageKey: string): Promise<FrameObjectInfo | undefined>;
   /** True when it existed. Deleting a missing frame is not an error. */
   delete(storageKey: string): Promise<boolean>;
   /** Removes everything stored for a session (e.g. stop reason 8: stream revoked). */
@@ -70,4 +92,16 @@ export function isTempStorageKey(storageKey: string): boolean {
 
 export function contentTypeForKey(storageKey: string): "image/jpeg" | "image/png" {
   return storageKey.endsWith(".png") ? "image/png" : "image/jpeg";
+}
+
+/** A range the caller made up: offsets must be integers, in order. */
+export function checkByteRange(range: ByteRange): void {
+  const { start, end } = range;
+  if (
+    !Number.isSafeInteger(start) ||
+    start < 0 ||
+    (end !== undefined && (!Number.isSafeInteger(end) || end < start))
+  ) {
+    throw new FrameStoreError("INVALID_RANGE", `invalid byte range ${JSON.stringify(range)}`);
+  }
 }

@@ -1,0 +1,118 @@
+// @capture/rtms-core/frames/testing: a real S3 wire protocol on loopback for tests (s3rver, an emulator of
+// the S3 REST API; a devDependency, so nothing at runtime may import this file). It runs as a child
+// process, stopped and started again on the same port and folder, which is how tests make an S3 outage.
+// Why a child: s3rver 3.7.1 makes list continuation tokens with DES, which Node 20's OpenSSL 3 only has
+// with --openssl-legacy-provider; that flag stays on the emulator's process, never the test's.
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { S3FrameStore, type S3FrameStoreOptions } from "./s3-store.ts";
+
+/** s3rver signs with these (its documented defaults). */
+export const S3RVER_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
+
+export interface TestS3Server {
+  readonly endpoint: string;
+  readonly port: number;
+  readonly directory: string;
+  /** Options for an S3FrameStore on this server (bucket created by `store`). */
+  storeOptions(bucket: string, extra?: Partial<S3FrameStoreOptions>): S3FrameStoreOptions;
+  /** A store whose bucket exists. */
+  store(bucket: string, extra?: Partial<S3FrameStoreOptions>): Promise<S3FrameStore>;
+  /** Closes the listener: an outage. Objects stay in `directory`. */
+  stop(): Promise<void>;
+  /** Listens again on the same port and folder. */
+  start(): Promise<void>;
+  /** Stops and removes the folder. */
+  dispose(): Promise<void>;
+}
+
+const S3RVER_MODULE = createRequire(import.meta.url).resolve("s3rver");
+
+/** Runs in the child: listens, prints {"port"} once, then serves until killed. */
+const SERVER = `
+const { default: S3rver } = await import(process.env.S3RVER_MODULE);
+const server = new S3rver({
+  port: Number(process.env.S3RVER_PORT), address: "127.0.0.1", silent: true, directory: process.env.S3RVER_DIR,
+});
+const info = await server.run();
+process.stdout.write(JSON.stringify({ port: info.port }) + "\\n");
+// The parent holds our stdin: when it goes away, so do we (no emulator outlives its test run).
+process.stdin.on("end", () => process.exit(0));
+process.stdin.resume();
+`;
+
+export async function startTestS3Server(): Promise<TestS3Server> {
+  const directory = await mkdtemp(path.join(tmpdir(), "s3rver-"));
+  let port = 0;
+  let child: ChildProcess | undefined;
+  const start = async () => {
+    if (child) return;
+    const running = spawn(
+      process.execPath,
+      ["--openssl-legacy-provider", "--input-type=module", "-e", SERVER],
+      {
+        env: {
+          ...process.env,
+          S3RVER_MODULE: S3RVER_MODULE,
+          S3RVER_PORT: String(port),
+          S3RVER_DIR: directory,
+        },
+        stdio: ["pipe", "pipe", "inherit"],
+      },
+    );
+    child = running;
+    const lines = createInterface({ input: running.stdout! });
+    const ready = new Promise<number>((resolve, reject) => {
+      lines.once("line", (line) => resolve(Number(JSON.parse(line).port)));
+      running.once("exit", (code) => reject(new Error(`s3rver exited with ${code} before listening`)));
+    });
+    try {
+      port = await ready;
+    } catch (error) {
+      child = undefined;
+      throw error;
+    }
+  };
+  const stop = async () => {
+    const running = child;
+    child = undefined;
+    if (!running || running.exitCode !== null) return;
+    const exited = once(running, "exit");
+    running.kill("SIGKILL");
+    await exited;
+  };
+  await start();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const storeOptions = (bucket: string, extra: Partial<S3FrameStoreOptions> = {}): S3FrameStoreOptions => ({
+    bucket,
+    endpoint,
+    region: "us-east-1",
+    forcePathStyle: true,
+    credentials: S3RVER_CREDENTIALS,
+    ...extra,
+  });
+  return {
+    endpoint,
+    get port() {
+      return port;
+    },
+    directory,
+    storeOptions,
+    async store(bucket, extra) {
+      const store = new S3FrameStore(storeOptions(bucket, extra));
+      await store.ensureBucket();
+      return store;
+    },
+    stop,
+    start,
+    async dispose() {
+      await stop();
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,7 +1,7 @@
 // Faults as data: the scenario timeline and the /_sim/faults route both describe a fault with this schema
 // and run it through applyFault, so the two can never drift apart.
 import { z } from "zod";
-import type { ZoomSim } from "./sim.ts";
+import type { FaultTarget } from "./sim-control.ts";
 
 const streamTarget = { streamId: z.string().optional() };
 
@@ -33,7 +33,7 @@ export const faultCommandSchema = z.discriminatedUnion("type", [
 export type FaultCommand = z.input<typeof faultCommandSchema>;
 
 /** Run one fault; returns how many things it touched (sockets, streams...), 1 for switches. */
-export function applyFault(sim: ZoomSim, input: FaultCommand): number {
+export function applyFault(sim: FaultTarget, input: FaultCommand): number {
   const cmd = faultCommandSchema.parse(input);
   const f = sim.faults;
   switch (cmd.type) {

@@ -20,20 +20,10 @@ import { type ResolvedOptions, resolveOptions, type ZoomSimOptions } from "./opt
 import { type RoomInput, RoomRegistry, type SimRoom } from "./rooms.ts";
 import { RTMS_PATH, RtmsServer } from "./rtms/server.ts";
 import { RtmsStream, type StreamHost, type StreamInfo, type StreamUrls } from "./rtms/stream.ts";
+import type { StartRtmsOptions, ZoomSimUrls } from "./sim-control.ts";
 import { WebhookSender } from "./webhooks.ts";
 
-export interface ZoomSimUrls {
-  /** Where POST /oauth/token lives (Zoom: https://zoom.us). */
-  oauthBase: string;
-  /** REST base without /v2 (Zoom: https://api.zoom.us); clients append /v2/... */
-  apiBase: string;
-  /** Event WebSocket subscription URL with subscriptionId; clients append &access_token=... */
-  eventWs: string;
-  /** Prefix of the RTMS server URLs (signaling URLs are `${signalingBase}/<server>/signaling`). */
-  signalingBase: string;
-  /** The simulator's own JSON control routes. */
-  controlBase: string;
-}
+export type { StartRtmsOptions, ZoomSimUrls } from "./sim-control.ts";
 
 /** Events a ZoomSim emits (payloads are plain objects; see the README of the package for their fields). */
 export type ZoomSimEvent =
@@ -57,13 +47,6 @@ export type ZoomSimEvent =
   | "video-subscription-refused"
   | "room-joined"
   | "room-left";
-
-export interface StartRtmsOptions {
-  /** Wait until an event-WS client or a validated webhook target can receive rtms_started (default false). */
-  waitForConsumer?: boolean;
-  /** Choose the stream id (default random hex). */
-  streamId?: string;
-}
 
 /** A meeting plus its RTMS controls. */
 export class LiveMeeting extends SimMeeting {
@@ -202,6 +185,7 @@ export class ZoomSim extends EventEmitter {
 
   // ---------- meetings and streams ----------
 
+  /** `input` is validated (a ZoomSimError INVALID_ARGUMENT names what is wrong). */
   createMeeting(input: MeetingInput): LiveMeeting {
     const meeting = new LiveMeeting(input, this);
     if (this.meetings.has(meeting.number))

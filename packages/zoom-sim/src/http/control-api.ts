@@ -5,7 +5,7 @@ import { z } from "zod";
 import { applyFault, faultCommandSchema } from "../fault-commands.ts";
 import { participantInputSchema } from "../meeting.ts";
 import { ROOM_STATUSES, roomInputSchema, roomToApi } from "../rooms.ts";
-import type { ZoomSim } from "../sim.ts";
+import type { ControlTarget } from "../sim-control.ts";
 import { HttpError, readJson, sendJson } from "./util.ts";
 
 function parse<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
@@ -17,7 +17,7 @@ function parse<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
 const refSchema = z.union([z.number().int(), z.string().min(1)]);
 
 /** A JSON picture of the simulator: meetings, participants, streams and their counters, rooms, targets. */
-export function describeSim(sim: ZoomSim) {
+export function describeSim(sim: ControlTarget) {
   return {
     urls: sim.urls,
     settings: {
@@ -60,7 +60,7 @@ export function describeSim(sim: ZoomSim) {
 }
 
 export class ControlApi {
-  constructor(private readonly sim: ZoomSim) {}
+  constructor(private readonly sim: ControlTarget) {}
 
   async handle(req: IncomingMessage, res: ServerResponse, path: string, _url: URL): Promise<void> {
     const sim = this.sim;
@@ -74,7 +74,7 @@ export class ControlApi {
 
     if (seg[0] === "meetings") {
       if (method === "POST" && seg.length === 1) {
-        const m = sim.createMeeting(body as Parameters<ZoomSim["createMeeting"]>[0]);
+        const m = sim.createMeeting(body);
         return ok({ number: m.number, uuid: m.uuid, passcode: m.passcode });
       }
       const meeting = sim.requireMeeting(seg[1] ?? "");

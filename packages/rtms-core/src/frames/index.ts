@@ -1,5 +1,13 @@
 // Frame policy (keep or drop before decoding) and frame storage.
 export {
+  createFrameStore,
+  type FrameStoreConfig,
+  type FrameStoreEnv,
+  frameStoreConfigFromEnv,
+  frameStoreEnvIssues,
+  frameStoreEnvShape,
+} from "./create-store.ts";
+export {
   createFrameDecider,
   estimateDecodedBytes,
   type FrameDecider,

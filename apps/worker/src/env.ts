@@ -3,6 +3,7 @@
 // A bad value stops the worker at start with a message naming the variable (see loadEnv / EnvError).
 import { hostname } from "node:os";
 import { parseKeyring } from "@capture/db";
+import { frameStoreEnvIssues, frameStoreEnvShape } from "@capture/rtms-core/frames";
 import { z } from "zod";
 
 const optionalText = z
@@ -47,6 +48,8 @@ export const EnvSchema = z.object({
     }
   }),
   FRAMES_DIR: z.string().trim().min(1).default("recordings"),
+  /** FRAME_STORE=local|s3 and S3_*: shared with the portal (rtms-core frames/create-store.ts). */
+  ...frameStoreEnvShape,
   ZOOM_API_BASE: url(["https:", "http:"]).default("https://api.zoom.us"),
   ZOOM_OAUTH_BASE: url(["https:", "http:"]).default("https://zoom.us"),
   WORKER_ID: z
@@ -148,6 +151,7 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
   if (env.ZOOM_MEETING_NUMBER && !env.ZOOM_CLIENT_ID) {
     issues.push({ variable: "ZOOM_CLIENT_ID", message: "is required with ZOOM_MEETING_NUMBER" });
   }
+  issues.push(...frameStoreEnvIssues(env));
   if (issues.length > 0) throw new EnvError(issues);
   return env;
 }

@@ -3,7 +3,7 @@
 import { createDb, parseKeyring } from "@capture/db";
 import { JobQueues, QueueName, redisConnection } from "@capture/jobs";
 import { resolveFromRepoRoot } from "@capture/jobs/paths";
-import { LocalDiskFrameStore } from "@capture/rtms-core/frames";
+import { createFrameStore, frameStoreConfigFromEnv } from "@capture/rtms-core/frames";
 import { type Job, Worker } from "bullmq";
 import { Redis, type RedisOptions } from "ioredis";
 import { bootstrapDefaultTeam } from "./bootstrap.ts";
@@ -50,8 +50,8 @@ export async function startWorker(
   const prefix = env.QUEUE_PREFIX;
   const queues = new JobQueues(connection, prefix);
   const metrics = new Metrics();
-  // A relative FRAMES_DIR means <repo>/FRAMES_DIR, as in the portal, whatever the working directory.
-  const store = new LocalDiskFrameStore({ rootDir: resolveFromRepoRoot(env.FRAMES_DIR) });
+  // FRAME_STORE picks local disk or S3, as in the portal. A relative FRAMES_DIR means <repo>/FRAMES_DIR.
+  const store = createFrameStore(frameStoreConfigFromEnv(env, resolveFromRepoRoot(env.FRAMES_DIR)));
   const writer = new FrameWriter({
     db,
     log: log.child({ component: "frame-writer" }),

@@ -185,7 +185,7 @@ async function main() {
       await new Promise((r) => setTimeout(r, 200));
     }
     const token = await encode({
-      token: { uid: user.id, sub: user.id, name: user.name },
+      token: { uid: user.id, sub: user.id, name: user.name, sid: `bench-${randomBytes(8).toString("hex")}` },
       secret,
       maxAge: 3600,
     });

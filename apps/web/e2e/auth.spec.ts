@@ -51,7 +51,11 @@ test("pages carry the security headers", async ({ request }) => {
 test("an expired session sends the user back to sign in", async ({ page, context, baseURL }) => {
   const uid = env("E2E_USER_OWNER_A");
   const cookie = (maxAge: number) =>
-    encode({ token: { uid, sub: uid, name: "Olive Owner" }, secret: env("E2E_NEXTAUTH_SECRET"), maxAge });
+    encode({
+      token: { uid, sub: uid, name: "Olive Owner", sid: `e2e-${maxAge}-${Date.now()}` },
+      secret: env("E2E_NEXTAUTH_SECRET"),
+      maxAge,
+    });
   await context.addCookies([{ name: "next-auth.session-token", value: await cookie(3600), url: baseURL! }]);
   await page.goto("/meetings");
   await expect(page.getByRole("heading", { name: "Meetings" })).toBeVisible();

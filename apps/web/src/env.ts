@@ -1,6 +1,7 @@
 // The only reader of process.env in the portal. Parsed lazily (on first use, not at import) because
 // `next build` imports route modules without any of these set.
 import { z } from "zod";
+import { TrustedProxies } from "~/modules/auth/lib/client-address.ts";
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
@@ -34,6 +35,20 @@ export const EnvSchema = z.object({
     .int()
     .min(1024)
     .default(64 * 1024),
+  /**
+   * Comma-separated addresses/CIDRs of the reverse proxies in front of the portal. Only a request whose
+   * socket peer is listed has its X-Forwarded-For believed; empty (the default) means none is.
+   */
+  TRUSTED_PROXIES: z
+    .string()
+    .default("")
+    .superRefine((spec, ctx) => {
+      try {
+        new TrustedProxies(spec);
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: (err as Error).message });
+      }
+    }),
   /** How long a login lasts before the user must sign in again. */
   SESSION_MAX_AGE_SEC: z.coerce
     .number()

@@ -42,6 +42,13 @@ export function queues(): JobQueues {
   return s.queues;
 }
 
+/** The producer queues' fail-fast Redis client, for request-time keys (sign-in limits, revocations). */
+export function producerRedisClient(): Redis {
+  const producer = queues().producer;
+  if (!producer) throw new Error("invariant: portal queues are producer queues");
+  return producer;
+}
+
 export function webhookSecrets(): SecretCache {
   s.webhookSecrets ??= webhookSecretCache(db(), keyring());
   return s.webhookSecrets;
@@ -49,9 +56,7 @@ export function webhookSecrets(): SecretCache {
 
 /** Webhook replay keys, on the producer connection (a Redis outage must answer 503 in time here too). */
 export function webhookReplayGuard(): ReplayGuard {
-  const producer = queues().producer;
-  if (!producer) throw new Error("invariant: portal queues are producer queues");
-  s.webhookReplay ??= new ReplayGuard(producer, {
+  s.webhookReplay ??= new ReplayGuard(producerRedisClient(), {
     prefix: env().QUEUE_PREFIX ?? "capture",
     ttlSec: 2 * SIGNATURE_WINDOW_SEC,
   });

@@ -1,4 +1,5 @@
-// Checks an email and password for next-auth's Credentials provider: rate limit first, then the scrypt hash.
+// Checks an email and password for next-auth's Credentials provider: rate limit first (see rate-limit.ts),
+// then the scrypt hash. `address` is the client address as clientAddress() decided it, never a raw header.
 import { type Db, verifyPassword } from "@capture/db";
 import { z } from "zod";
 import { AppError } from "~/server/errors.ts";
@@ -36,13 +37,16 @@ export async function authenticate(
     });
   }
 
+  // Failures for this account from anywhere slow every attempt on it down; none refuses it.
+  if (decision.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, decision.delayMs));
+
   const user = await deps.db.user.findUnique({ where: { email } });
   const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
   if (!user || !ok) {
     await deps.limiter.recordFailure(email, address);
     throw new AppError("UNAUTHENTICATED", "Wrong email or password");
   }
-  await deps.limiter.recordSuccess(email);
+  await deps.limiter.recordSuccess(email, address);
   await deps.db.$transaction([
     deps.db.user.update({ where: { id: user.id }, data: { lastLoginAt: new Date() } }),
     deps.db.auditEvent.create({ data: { actorUserId: user.id, action: "auth.login", ip: address } }),

@@ -1,10 +1,107 @@
-// @capture/rtms-core: the Zoom protocol library. Knows Zoom and nothing of ours (no env, no database,
-// no queue): options in, typed events out. Each area is also importable on its own subpath.
+// @capture/rtms-core: a typed, pure-TypeScript client for Zoom's Realtime Media Streams. It knows Zoom and
+// nothing of its callers (no env, no database, no queue): options in, typed events out. This entry holds
+// what an application needs to receive streams; the subpaths hold the rest (`./protocol` for codecs and
+// message builders, `./frames` for frame policy and storage, `./testing` for test helpers).
 
-export * from "./event-ws/index.ts";
-export * from "./frames/index.ts";
-export * from "./logger.ts";
-export * from "./protocol/index.ts";
-export * from "./session/index.ts";
-export * from "./webhook/index.ts";
-export * from "./zoom-api/index.ts";
+export { isRtmsError, RtmsError } from "./errors.ts";
+export {
+  type ConnectReason,
+  type EventWsClock,
+  ZoomEventWsClient,
+  type ZoomEventWsClientOptions,
+  ZoomEventWsError,
+  type ZoomEventWsErrorCode,
+  type ZoomEventWsEvents,
+  type ZoomEventWsStats,
+} from "./event-ws/index.ts";
+export { type LogFn, type Logger, silentLogger } from "./logger.ts";
+export {
+  checkAllowedUrl,
+  DEFAULT_ALLOWED_HOSTS,
+  EventType,
+  isAllowedUrl,
+  MIN_TLS_VERSION,
+  MsgType,
+  ProtocolError,
+  type ProtocolErrorCode,
+  parseAllowedHosts,
+  rtmsSignature,
+  SessionState,
+  type StatusClassification,
+  StopReason,
+  StreamState,
+  stopReasonText,
+  type UrlCheck,
+  type UrlRefusal,
+} from "./protocol/index.ts";
+export {
+  type AudioEvent,
+  type AudioOptions,
+  type ChatEvent,
+  type Clock,
+  ConnectionState,
+  DEFAULT_MEDIA,
+  DEFAULT_SUBSCRIBED_EVENTS,
+  DefaultReconnectPolicy,
+  type DefaultReconnectPolicyOptions,
+  type DeskshareOptions,
+  type FrameEvent,
+  type HandshakeEvent,
+  ManualClock,
+  type MediaKind,
+  type MediaMode,
+  type ParticipantRef,
+  type ParticipantsEvent,
+  type ReconnectCause,
+  type ReconnectContext,
+  type ReconnectEvent,
+  type ReconnectPolicy,
+  RtmsSession,
+  RtmsSessionError,
+  type RtmsSessionErrorCode,
+  type RtmsSessionEvents,
+  type RtmsSessionOptions,
+  type SessionMediaOptions,
+  type SocketRole,
+  type StoppedEvent,
+  type StopSource,
+  systemClock,
+  type TimerHandle,
+  type TranscriptEvent,
+  type TranscriptOptions,
+  type UserEvent,
+  type VideoOptions,
+  VideoRotation,
+  type VideoRotationOptions,
+} from "./session/index.ts";
+export {
+  type ParseZoomEventResult,
+  parseZoomEvent,
+  type RtmsInterruptedPayload,
+  type RtmsNoticePayload,
+  type RtmsStartedPayload,
+  type RtmsStoppedPayload,
+  signWebhook,
+  urlValidationResponse,
+  type VerifyWebhookOptions,
+  verifyWebhookSignature,
+  type WebhookRejectReason,
+  type WebhookVerification,
+  type ZoomEvent,
+  ZoomEventError,
+  type ZoomEventErrorCode,
+  type ZoomEventKind,
+  ZoomEventName,
+} from "./webhook/index.ts";
+export {
+  type AccessToken,
+  AccountCredentialsTokenSource,
+  ClientCredentialsTokenSource,
+  OAuthTokenSource,
+  type OAuthTokenSourceOptions,
+  type TokenSource,
+  ZoomApiClient,
+  type ZoomApiClientOptions,
+  ZoomApiError,
+  type ZoomApiErrorCode,
+} from "./zoom-api/index.ts";

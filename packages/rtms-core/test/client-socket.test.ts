@@ -65,13 +65,13 @@ describe("client socket handshake", () => {
     const srv = await server({ signalingStatus: () => 3, mediaStatus: () => 8 });
     const sig = signaling(srv);
     await expect(sig.connect()).rejects.toMatchObject({
-      code: "handshake_rejected",
+      code: "HANDSHAKE_REJECTED",
       message: expect.stringMatching(/^signaling handshake rejected: /),
       status: { kind: "invalid_signature" },
     });
     const med = media(srv);
     await expect(med.connect()).rejects.toMatchObject({
-      code: "handshake_rejected",
+      code: "HANDSHAKE_REJECTED",
       message: expect.stringMatching(/^media handshake rejected: /),
       status: { code: 8 },
     });
@@ -95,7 +95,7 @@ describe("client socket handshake", () => {
       await srv.waitFor(() => srv.messages(which, request).length === 1, `msg ${request}`);
       clock.advance(2_000);
       await expect(connecting).rejects.toMatchObject({
-        code: "handshake_timeout",
+        code: "HANDSHAKE_TIMEOUT",
         message: `no ${which} handshake response within 2000 ms`,
       });
       await client.whenClosed();

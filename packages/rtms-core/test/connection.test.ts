@@ -62,8 +62,8 @@ describe("SocketConnection", () => {
       expect(JSON.parse(await answer)).toEqual({ msg_type: 13, timestamp: 1_800_000_000_000 });
     }
     expect(errors.map((e) => [e.code, e.msgType])).toEqual([
-      ["malformed_keep_alive", 12],
-      ["malformed_keep_alive", 12],
+      ["MALFORMED_KEEP_ALIVE", 12],
+      ["MALFORMED_KEEP_ALIVE", 12],
     ]);
     expect(conn.isOpen).toBe(true);
     conn.close();
@@ -95,10 +95,10 @@ describe("SocketConnection", () => {
     const server = await peer;
     const err = nextEvent<{ code: string }>(conn, "protocolError");
     server.send("{oops");
-    expect((await err).code).toBe("malformed_json");
+    expect((await err).code).toBe("MALFORMED_JSON");
     const err2 = nextEvent<{ code: string }>(conn, "protocolError");
     server.send(JSON.stringify({ msg_type: 99 }));
-    expect((await err2).code).toBe("unknown_msg_type");
+    expect((await err2).code).toBe("UNKNOWN_MSG_TYPE");
     expect(conn.isOpen).toBe(true);
     conn.close();
   });
@@ -148,7 +148,7 @@ describe("SocketConnection", () => {
       logger: silentLogger,
       allowedHosts: LOOPBACK,
     });
-    await expect(conn.open()).rejects.toMatchObject({ code: "connect_failed" });
+    await expect(conn.open()).rejects.toMatchObject({ code: "CONNECT_FAILED" });
     wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
   });
 });

@@ -112,7 +112,7 @@ describe("RtmsSession handshakes", () => {
   it("refuses media options Zoom would refuse before connecting anything", async () => {
     const srv = await server();
     expect(() => session(srv, { media: { video: { codec: 5, fps: 10 } } })).toThrowError(
-      expect.objectContaining({ code: "invalid_media_params" }),
+      expect.objectContaining({ code: "INVALID_MEDIA_PARAMS" }),
     );
     expect(srv.opened.signaling).toBe(0);
   });
@@ -122,7 +122,7 @@ describe("RtmsSession handshakes", () => {
       const srv = await server({ signalingStatus: () => answer });
       const { s } = session(srv);
       const stopped = next(s, "stopped");
-      await expect(s.start()).rejects.toMatchObject({ code: "handshake_rejected" });
+      await expect(s.start()).rejects.toMatchObject({ code: "HANDSHAKE_REJECTED" });
       const [info] = await stopped;
       expect(info).toMatchObject({
         source: "handshake",
@@ -198,8 +198,8 @@ describe("RtmsSession media and events", () => {
     for (const m of srv.messages("signaling", 13).slice(0, 3))
       expect(m).toEqual({ msg_type: 13, timestamp: expect.any(Number) });
     expect(errors.sort()).toEqual([
-      ...Array(3).fill("media:malformed_keep_alive"),
-      ...Array(3).fill("signaling:malformed_keep_alive"),
+      ...Array(3).fill("media:MALFORMED_KEEP_ALIVE"),
+      ...Array(3).fill("signaling:MALFORMED_KEEP_ALIVE"),
     ]);
     const f = next(s, "frame");
     srv.send("media", frame(3000));
@@ -216,7 +216,7 @@ describe("RtmsSession media and events", () => {
     await s.start();
     const err = next(s, "protocolError");
     srv.send("media", "\u0000garbage");
-    expect((await err)[0]).toMatchObject({ socket: "media", error: { code: "malformed_json" } });
+    expect((await err)[0]).toMatchObject({ socket: "media", error: { code: "MALFORMED_JSON" } });
     const f = next(s, "frame");
     srv.send("media", frame(2000));
     await f;
@@ -477,7 +477,7 @@ describe("RtmsSession individual video (data_opt 4)", () => {
     const srv = await server();
     const { s } = session(srv);
     await s.start();
-    await expect(s.subscribeVideo("1")).rejects.toMatchObject({ code: "invalid_state" });
+    await expect(s.subscribeVideo("1")).rejects.toMatchObject({ code: "INVALID_STATE" });
   });
 
   it("VideoRotation cycles through the participants with video on", async () => {

@@ -194,7 +194,7 @@ describe("RtmsSession against zoom-sim: faults and recovery", () => {
     sim.faults.setOldStatusNumbering(true);
     const { s } = session({ clientSecret: "wrong-secret" });
     const stopped = next(s, "stopped");
-    await expect(s.start()).rejects.toMatchObject({ code: "handshake_rejected" });
+    await expect(s.start()).rejects.toMatchObject({ code: "HANDSHAKE_REJECTED" });
     expect((await stopped)[0]).toMatchObject({
       source: "handshake",
       terminal: true,

@@ -4,10 +4,11 @@
 import { EventEmitter } from "node:events";
 import { beforeEach, describe, expect, it } from "vitest";
 import type WebSocket from "ws";
+import type { Clock } from "../session/clock.ts";
 import type { TokenSource } from "../zoom-api/token-source.ts";
-import { type EventWsClock, ZoomEventWsClient } from "./client.ts";
+import { ZoomEventWsClient } from "./client.ts";
 
-class ManualClock implements EventWsClock {
+class ManualClock implements Clock {
   time = 0;
   #seq = 0;
   timers = new Map<number, { at: number; fn: () => void }>();

@@ -13,22 +13,13 @@ import {
   MIN_TLS_VERSION,
   redactUrl,
 } from "../protocol/allowed-hosts.ts";
+import { type Clock, systemClock } from "../session/clock.ts";
 import { parseZoomEvent, type ZoomEvent } from "../webhook/events.ts";
 import type { AccessToken, TokenSource } from "../zoom-api/token-source.ts";
 import { ZoomEventWsError } from "./errors.ts";
 
-/** Same shape as the session's Clock, so one injected clock (or ManualClock) drives both. */
-export interface EventWsClock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-const systemClock: EventWsClock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
+/** The session's Clock: one injected clock (or ManualClock) drives both. Kept as a name for callers. */
+export type EventWsClock = Clock;
 
 export interface ZoomEventWsClientOptions {
   /** Subscription URL, e.g. wss://ws.zoom.us/ws?subscriptionId=<id>; the token is added to its query. */
@@ -45,7 +36,7 @@ export interface ZoomEventWsClientOptions {
   reconnect?: { initialDelayMs?: number; maxDelayMs?: number };
   /** Move to a new token this long before the current one expires (at most half its lifetime). Default 60 000. */
   tokenRefreshMarginMs?: number;
-  clock?: EventWsClock;
+  clock?: Clock;
   logger?: Logger;
   /** The WebSocket implementation; defaults to `ws`. */
   WebSocket?: typeof WebSocket;
@@ -102,7 +93,7 @@ interface Connection {
 export class ZoomEventWsClient extends EventEmitter<ZoomEventWsEvents> {
   readonly #url: string;
   readonly #tokens: TokenSource;
-  readonly #clock: EventWsClock;
+  readonly #clock: Clock;
   readonly #log: Logger;
   readonly #WebSocket: typeof WebSocket;
   readonly #heartbeatMs: number;

@@ -1,3 +1,5 @@
+import { RtmsError } from "../errors.ts";
+
 export type ZoomEventWsErrorCode =
   /** Zoom answered build_connection with success:false (e.g. "token is empty", an expired token). */
   | "BUILD_CONNECTION_FAILED"
@@ -12,13 +14,6 @@ export type ZoomEventWsErrorCode =
   /** The URL failed the allow-list (`allowedHosts`): never dialled, not retried. */
   | "URL_NOT_ALLOWED";
 
-export class ZoomEventWsError extends Error {
+export class ZoomEventWsError extends RtmsError<ZoomEventWsErrorCode> {
   override readonly name = "ZoomEventWsError";
-  constructor(
-    readonly code: ZoomEventWsErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }

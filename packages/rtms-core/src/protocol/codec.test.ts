@@ -139,28 +139,28 @@ describe("parseMessage", () => {
       ),
     ).toEqual({ msg_type: 2, status_code: 0, media_server: { server_urls: { all: "wss://a.zoom.us" } } });
     // An event with neither name is not an event.
-    expect(errCode(JSON.stringify({ msg_type: 6, event: { timestamp: 1 } }))).toBe("schema_mismatch");
+    expect(errCode(JSON.stringify({ msg_type: 6, event: { timestamp: 1 } }))).toBe("SCHEMA_MISMATCH");
   });
 
   it("types every failure with a code", () => {
-    expect(errCode("{not json")).toBe("malformed_json");
-    expect(errCode("")).toBe("malformed_json");
-    expect(errCode("[1,2]")).toBe("not_an_object");
-    expect(errCode("null")).toBe("not_an_object");
-    expect(errCode("42")).toBe("not_an_object");
-    expect(errCode("{}")).toBe("bad_msg_type");
-    expect(errCode('{"msg_type":"15"}')).toBe("bad_msg_type");
-    expect(errCode('{"msg_type":1.5}')).toBe("bad_msg_type");
-    expect(errCode('{"msg_type":30}')).toBe("unknown_msg_type");
-    expect(errCode('{"msg_type":0}')).toBe("unknown_msg_type");
-    expect(errCode('{"msg_type":12}')).toBe("schema_mismatch");
-    expect(errCode('{"msg_type":12,"timestamp":"now"}')).toBe("schema_mismatch");
+    expect(errCode("{not json")).toBe("MALFORMED_JSON");
+    expect(errCode("")).toBe("MALFORMED_JSON");
+    expect(errCode("[1,2]")).toBe("NOT_AN_OBJECT");
+    expect(errCode("null")).toBe("NOT_AN_OBJECT");
+    expect(errCode("42")).toBe("NOT_AN_OBJECT");
+    expect(errCode("{}")).toBe("BAD_MSG_TYPE");
+    expect(errCode('{"msg_type":"15"}')).toBe("BAD_MSG_TYPE");
+    expect(errCode('{"msg_type":1.5}')).toBe("BAD_MSG_TYPE");
+    expect(errCode('{"msg_type":30}')).toBe("UNKNOWN_MSG_TYPE");
+    expect(errCode('{"msg_type":0}')).toBe("UNKNOWN_MSG_TYPE");
+    expect(errCode('{"msg_type":12}')).toBe("SCHEMA_MISMATCH");
+    expect(errCode('{"msg_type":12,"timestamp":"now"}')).toBe("SCHEMA_MISMATCH");
     expect(errCode('{"msg_type":15,"content":{"user_id":1.5,"data":"x","timestamp":1}}')).toBe(
-      "schema_mismatch",
+      "SCHEMA_MISMATCH",
     );
-    expect(errCode(Buffer.from([0xff, 0xfe, 0x7b]))).toBe("invalid_utf8");
-    expect(errCode(42)).toBe("unsupported_input");
-    expect(errCode([Buffer.from("{"), "}"])).toBe("unsupported_input");
+    expect(errCode(Buffer.from([0xff, 0xfe, 0x7b]))).toBe("INVALID_UTF8");
+    expect(errCode(42)).toBe("UNSUPPORTED_INPUT");
+    expect(errCode([Buffer.from("{"), "}"])).toBe("UNSUPPORTED_INPUT");
   });
 
   it("reports the msg_type of a schema mismatch, so a server can answer the right request", () => {
@@ -174,12 +174,12 @@ describe("parseMessage", () => {
 
   it("rejects oversize frames of every input kind before parsing them", () => {
     const big = JSON.stringify({ msg_type: 12, timestamp: 1, pad: "x".repeat(200) });
-    expect(errCode(big, 100)).toBe("oversize");
-    expect(errCode(Buffer.from(big), 100)).toBe("oversize");
-    expect(errCode([Buffer.from(big), Buffer.from(big)], 300)).toBe("oversize");
+    expect(errCode(big, 100)).toBe("OVERSIZE");
+    expect(errCode(Buffer.from(big), 100)).toBe("OVERSIZE");
+    expect(errCode([Buffer.from(big), Buffer.from(big)], 300)).toBe("OVERSIZE");
     // Multi-byte characters count as bytes, not as UTF-16 units.
     expect(errCode(JSON.stringify({ msg_type: 12, timestamp: 1, pad: "é".repeat(60) }), 100)).toBe(
-      "oversize",
+      "OVERSIZE",
     );
     expect(ok(big, 1000)).toEqual({ msg_type: 12, timestamp: 1 });
   });

@@ -24,9 +24,9 @@ function fail(code: ProtocolError["code"], message: string, msgType?: number): P
 function decodeFrame(data: RawFrame, maxBytes: number): { text: string } | { error: ParseResult } {
   if (typeof data === "string") {
     // Each UTF-16 unit is at least one UTF-8 byte and at most three: only measure exactly when in doubt.
-    if (data.length > maxBytes) return { error: fail("oversize", `frame over ${maxBytes} bytes`) };
+    if (data.length > maxBytes) return { error: fail("OVERSIZE", `frame over ${maxBytes} bytes`) };
     if (data.length * 3 > maxBytes && Buffer.byteLength(data, "utf8") > maxBytes) {
-      return { error: fail("oversize", `frame over ${maxBytes} bytes`) };
+      return { error: fail("OVERSIZE", `frame over ${maxBytes} bytes`) };
     }
     return { text: data };
   }
@@ -36,16 +36,16 @@ function decodeFrame(data: RawFrame, maxBytes: number): { text: string } | { err
   else if (Array.isArray(data)) {
     let total = 0;
     for (const part of data) {
-      if (!Buffer.isBuffer(part)) return { error: fail("unsupported_input", "fragment is not a Buffer") };
+      if (!Buffer.isBuffer(part)) return { error: fail("UNSUPPORTED_INPUT", "fragment is not a Buffer") };
       total += part.length;
     }
-    if (total > maxBytes) return { error: fail("oversize", `frame over ${maxBytes} bytes`) };
+    if (total > maxBytes) return { error: fail("OVERSIZE", `frame over ${maxBytes} bytes`) };
     bytes = Buffer.concat(data, total);
   } else {
-    return { error: fail("unsupported_input", `cannot parse a ${typeof data}`) };
+    return { error: fail("UNSUPPORTED_INPUT", `cannot parse a ${typeof data}`) };
   }
-  if (bytes.length > maxBytes) return { error: fail("oversize", `frame over ${maxBytes} bytes`) };
-  if (!isUtf8(bytes)) return { error: fail("invalid_utf8", "binary frame is not UTF-8 text") };
+  if (bytes.length > maxBytes) return { error: fail("OVERSIZE", `frame over ${maxBytes} bytes`) };
+  if (!isUtf8(bytes)) return { error: fail("INVALID_UTF8", "binary frame is not UTF-8 text") };
   return { text: bytes.toString("utf8") };
 }
 
@@ -57,33 +57,33 @@ export function parseMessage(data: RawFrame, opts: ParseOptions = {}): ParseResu
     try {
       json = JSON.parse(decoded.text);
     } catch (err) {
-      return fail("malformed_json", `malformed JSON: ${(err as Error).message}`);
+      return fail("MALFORMED_JSON", `malformed JSON: ${(err as Error).message}`);
     }
     if (typeof json !== "object" || json === null || Array.isArray(json)) {
       return fail(
-        "not_an_object",
+        "NOT_AN_OBJECT",
         `expected a JSON object, got ${Array.isArray(json) ? "array" : typeof json}`,
       );
     }
     const msgType = (json as { msg_type?: unknown }).msg_type;
     if (typeof msgType !== "number" || !Number.isInteger(msgType)) {
-      return fail("bad_msg_type", "msg_type is missing or not an integer");
+      return fail("BAD_MSG_TYPE", "msg_type is missing or not an integer");
     }
     const schema = schemaFor(msgType);
-    if (!schema) return fail("unknown_msg_type", `unknown msg_type ${msgType}`, msgType);
+    if (!schema) return fail("UNKNOWN_MSG_TYPE", `unknown msg_type ${msgType}`, msgType);
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
       const issues = parsed.error.issues
         .slice(0, 3)
         .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
         .join("; ");
-      return fail("schema_mismatch", `msg_type ${msgType}: ${issues}`, msgType);
+      return fail("SCHEMA_MISMATCH", `msg_type ${msgType}: ${issues}`, msgType);
     }
     return { ok: true, message: parsed.data };
   } catch (err) {
     // Nothing above should throw; this keeps the promise "never throws" even against engine limits
     // (e.g. a stack overflow on pathological input).
-    return fail("malformed_json", `unparseable frame: ${(err as Error)?.message ?? String(err)}`);
+    return fail("MALFORMED_JSON", `unparseable frame: ${(err as Error)?.message ?? String(err)}`);
   }
 }
 

@@ -196,13 +196,13 @@ describe("parseMessage fuzz", () => {
     expect(oks + errorTotal).toBe(ITERATIONS);
     // The generator exercises every decoding stage (so a regression that short-circuits one shows up here).
     for (const code of [
-      "oversize",
-      "invalid_utf8",
-      "malformed_json",
-      "not_an_object",
-      "bad_msg_type",
-      "unknown_msg_type",
-      "schema_mismatch",
+      "OVERSIZE",
+      "INVALID_UTF8",
+      "MALFORMED_JSON",
+      "NOT_AN_OBJECT",
+      "BAD_MSG_TYPE",
+      "UNKNOWN_MSG_TYPE",
+      "SCHEMA_MISMATCH",
     ] as const) {
       expect(errors.get(code) ?? 0, code).toBeGreaterThan(0);
     }

@@ -1,12 +1,135 @@
-// @capture/rtms-core/protocol: message types, codecs, signature, status codes and media-parameter rules.
-// Pure functions and data only (no sockets): the client and the simulator both build on it.
-export * from "./allowed-hosts.ts";
-export * from "./builders.ts";
-export * from "./codec.ts";
-export * from "./constants.ts";
-export * from "./errors.ts";
-export * from "./media-frame.ts";
-export * from "./media-params.ts";
-export * from "./messages.ts";
-export * from "./signature.ts";
-export * from "./status.ts";
+// @capture/rtms-core/protocol: message types, codecs, signature, status codes, media-parameter rules and the
+// host allow-list. Pure functions and data only (no sockets): the client and the simulator both build on it.
+export {
+  checkAllowedUrl,
+  DEFAULT_ALLOWED_HOSTS,
+  isAllowedUrl,
+  isLoopbackHost,
+  isValidHostPattern,
+  MIN_TLS_VERSION,
+  parseAllowedHosts,
+  redactUrl,
+  type UrlCheck,
+  type UrlRefusal,
+} from "./allowed-hosts.ts";
+export {
+  clientReadyAck,
+  eventSubscription,
+  eventUpdate,
+  type HandshakeCredentials,
+  keepAliveReq,
+  keepAliveResp,
+  mediaData,
+  mediaHandshakeReq,
+  mediaHandshakeResp,
+  sessionStateReq,
+  sessionStateUpdate,
+  signalingHandshakeReq,
+  signalingHandshakeResp,
+  streamCloseReq,
+  streamCloseResp,
+  streamStateReq,
+  streamStateUpdate,
+  toWireUserId,
+  videoSubscriptionReq,
+  videoSubscriptionResp,
+} from "./builders.ts";
+export {
+  DEFAULT_MAX_MESSAGE_BYTES,
+  type ParseOptions,
+  type ParseResult,
+  parseMessage,
+  type RawFrame,
+  stringifyMessage,
+} from "./codec.ts";
+export {
+  Channel,
+  Codec,
+  ContentType,
+  DataOpt,
+  EventType,
+  isAbnormalStopReason,
+  MediaType,
+  MsgType,
+  PROTOCOL_VERSION,
+  Resolution,
+  SampleRate,
+  SessionState,
+  STATUS_TEXT,
+  STOP_REASON_TEXT,
+  StatusCode,
+  StopReason,
+  StreamState,
+  statusText,
+  stopReasonText,
+} from "./constants.ts";
+export { ProtocolError, type ProtocolErrorCode } from "./errors.ts";
+export {
+  isMediaFrameMessage,
+  MediaFrame,
+  type MediaFrameKind,
+  type MediaFrameType,
+  mediaFrameFromMessage,
+  parseMediaFrame,
+} from "./media-frame.ts";
+export {
+  DEFAULT_AUDIO_PARAMS,
+  DEFAULT_DESKSHARE_PARAMS,
+  DEFAULT_VIDEO_PARAMS,
+  type MediaParamsResult,
+  validateMediaParams,
+} from "./media-params.ts";
+export {
+  type _SchemasMatchInterfaces,
+  type AudioData,
+  type AudioParams,
+  type ChatData,
+  type ChatParams,
+  type ClientReadyAck,
+  type DeskshareParams,
+  type EventParticipant,
+  type EventSubscription,
+  type EventUpdate,
+  type KeepAliveReq,
+  type KeepAliveResp,
+  type MediaContent,
+  type MediaData,
+  type MediaDataType,
+  type MediaHandshakeReq,
+  type MediaHandshakeResp,
+  type MediaParams,
+  type MessageOf,
+  type MetaData,
+  type MetaDataType,
+  MSG_TYPES,
+  type RtmsEvent,
+  type RtmsMessage,
+  type ServerUrls,
+  type SessionStateReq,
+  type SessionStateResp,
+  type SessionStateUpdate,
+  type ShareData,
+  type SignalingHandshakeReq,
+  type SignalingHandshakeResp,
+  type StreamCloseReq,
+  type StreamCloseResp,
+  type StreamStateReq,
+  type StreamStateResp,
+  type StreamStateUpdate,
+  schemaFor,
+  type TranscriptData,
+  type TranscriptParams,
+  userIdSchema,
+  type VideoData,
+  type VideoParams,
+  type VideoSubscriptionReq,
+  type VideoSubscriptionResp,
+  type WireUserId,
+} from "./messages.ts";
+export { rtmsSignature, type SignatureInput } from "./signature.ts";
+export {
+  classifyLegacyStatus,
+  classifyStatus,
+  type StatusClassification,
+  type StatusKind,
+} from "./status.ts";

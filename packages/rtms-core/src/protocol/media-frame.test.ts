@@ -60,7 +60,7 @@ describe("parseMediaFrame", () => {
       stringifyMessage(mediaData(15, { user_id: "1", user_name: "", data: b64, timestamp: 1 })),
     );
     expect(parseMediaFrame(wire, { maxBytes: 10 })).toBeUndefined();
-    expect(parseMessage(wire, { maxBytes: 10 })).toMatchObject({ ok: false, error: { code: "oversize" } });
+    expect(parseMessage(wire, { maxBytes: 10 })).toMatchObject({ ok: false, error: { code: "OVERSIZE" } });
   });
 
   it("mediaFrameFromMessage gives the same view for messages parsed the slow way", () => {

@@ -49,7 +49,7 @@ export interface HandshakeSpec<T extends SignalingHandshakeResp | MediaHandshake
 
 /**
  * Open `conn`, send the handshake request and resolve with an accepted answer (status 0). No answer in time
- * rejects with "handshake_timeout"; a refusal rejects with "handshake_rejected" and its status classification
+ * rejects with "HANDSHAKE_TIMEOUT"; a refusal rejects with "HANDSHAKE_REJECTED" and its status classification
  * (both status numberings understood).
  */
 export async function handshake<T extends SignalingHandshakeResp | MediaHandshakeResp>(
@@ -64,7 +64,7 @@ export async function handshake<T extends SignalingHandshakeResp | MediaHandshak
     spec.timeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
     spec.clock,
     `${spec.socket} handshake response`,
-    "handshake_timeout",
+    "HANDSHAKE_TIMEOUT",
   );
   conn.send(spec.request());
   let resp: T;
@@ -80,7 +80,7 @@ export async function handshake<T extends SignalingHandshakeResp | MediaHandshak
     // Zoom closes the socket itself after a refusal; closing from our side too avoids a half-open socket.
     conn.close();
     throw new RtmsSessionError(
-      "handshake_rejected",
+      "HANDSHAKE_REJECTED",
       `${spec.socket} handshake rejected: ${status.code} ${status.text}`,
       status,
     );

@@ -94,10 +94,10 @@ export class SocketConnection extends TypedEmitter<SocketConnectionEvents> {
 
   /**
    * Opens the socket. Resolves once open; rejects with RtmsSessionError "URL_NOT_ALLOWED" (nothing dialled)
-   * when the URL fails the allow-list, "connect_failed" when the socket cannot be opened.
+   * when the URL fails the allow-list, "CONNECT_FAILED" when the socket cannot be opened.
    */
   open(): Promise<void> {
-    if (this.#ws) return Promise.reject(new RtmsSessionError("invalid_state", "socket already opened"));
+    if (this.#ws) return Promise.reject(new RtmsSessionError("INVALID_STATE", "socket already opened"));
     const allowed = checkAllowedUrl(this.url, this.#allowedHosts);
     if (!allowed.ok) {
       this.#closed = true;
@@ -128,13 +128,13 @@ export class SocketConnection extends TypedEmitter<SocketConnectionEvents> {
       ws.on("error", (err) => {
         this.#log.debug({ url: this.url, err: err.message }, "socket error");
         if (!opened)
-          reject(new RtmsSessionError("connect_failed", `cannot connect to ${this.url}: ${err.message}`));
+          reject(new RtmsSessionError("CONNECT_FAILED", `cannot connect to ${this.url}: ${err.message}`));
       });
       ws.on("close", (code, reasonBuf) => {
         this.#disarmWatchdog();
         this.#closed = true;
         if (!opened)
-          reject(new RtmsSessionError("connect_failed", `socket to ${this.url} closed before opening`));
+          reject(new RtmsSessionError("CONNECT_FAILED", `socket to ${this.url} closed before opening`));
         this.emit("close", {
           code,
           reason: reasonBuf.toString("utf8"),
@@ -221,7 +221,7 @@ export class SocketConnection extends TypedEmitter<SocketConnectionEvents> {
     this.send(keepAliveResp(this.#clock.now()));
     this.emit(
       "protocolError",
-      new ProtocolError("malformed_keep_alive", `keep-alive answered anyway: ${parseError.message}`, 12),
+      new ProtocolError("MALFORMED_KEEP_ALIVE", `keep-alive answered anyway: ${parseError.message}`, 12),
     );
   }
 

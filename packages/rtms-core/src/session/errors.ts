@@ -1,30 +1,33 @@
+import { RtmsError } from "../errors.ts";
 import type { StatusClassification } from "../protocol/status.ts";
 
 export type RtmsSessionErrorCode =
   /** Media parameters that Zoom would refuse: caught before anything is sent. */
-  | "invalid_media_params"
+  | "INVALID_MEDIA_PARAMS"
   /** The server answered a handshake with a non-zero status (see `status`). */
-  | "handshake_rejected"
-  | "handshake_timeout"
+  | "HANDSHAKE_REJECTED"
+  | "HANDSHAKE_TIMEOUT"
   /** The socket could not be opened, or closed before the handshake finished. */
-  | "connect_failed"
+  | "CONNECT_FAILED"
   /** A request (msg 10/19/21/28) needs a live signaling socket and there is none. */
-  | "not_connected"
-  | "request_timeout"
+  | "NOT_CONNECTED"
+  | "REQUEST_TIMEOUT"
   /** The session was closed or stopped while the operation was pending. */
-  | "closed"
+  | "CLOSED"
   /** The call does not fit the session's configuration (e.g. video subscription without data_opt 4). */
-  | "invalid_state"
+  | "INVALID_STATE"
   /** A signaling or media URL failed the allow-list (`allowedHosts`): not dialled, not retried. */
   | "URL_NOT_ALLOWED";
 
-export class RtmsSessionError extends Error {
+export class RtmsSessionError extends RtmsError<RtmsSessionErrorCode> {
   override readonly name = "RtmsSessionError";
   constructor(
-    readonly code: RtmsSessionErrorCode,
+    code: RtmsSessionErrorCode,
     message: string,
+    /** How the server's status was read, for HANDSHAKE_REJECTED. */
     readonly status?: StatusClassification,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(code, message, options);
   }
 }

@@ -1,5 +1,6 @@
 // @capture/rtms-core/session: the RTMS client. RtmsSession composes a SignalingClient and MediaClient(s),
 // each over a SocketConnection (keep-alive answers and liveness watchdog), with reconnection per Zoom's rules.
+export { isRtmsError, RtmsError } from "../errors.ts";
 export { type Clock, ManualClock, systemClock, type TimerHandle } from "./clock.ts";
 export {
   DEFAULT_KEEP_ALIVE_TIMEOUT_MS,

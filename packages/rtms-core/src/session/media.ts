@@ -72,7 +72,7 @@ export class MediaClient extends TypedEmitter<MediaClientEvents> {
     const checked = validateMediaParams(this.#o.mediaParams);
     if (!checked.ok) {
       throw new RtmsSessionError(
-        "invalid_media_params",
+        "INVALID_MEDIA_PARAMS",
         `media params refused locally: ${checked.statusCode} ${checked.reason}`,
         classifyStatus(checked.statusCode, checked.reason),
       );

@@ -196,13 +196,13 @@ export class RtmsSession extends TypedEmitter<RtmsSessionEvents> {
     this.#clock = opts.clock ?? systemClock;
     this.#policy = opts.reconnectPolicy ?? new DefaultReconnectPolicy();
     this.#signalingUrls = typeof opts.serverUrls === "string" ? [opts.serverUrls] : [...opts.serverUrls];
-    if (this.#signalingUrls.length === 0) throw new RtmsSessionError("invalid_state", "serverUrls is empty");
+    if (this.#signalingUrls.length === 0) throw new RtmsSessionError("INVALID_STATE", "serverUrls is empty");
     this.#params = toMediaParams(opts.media ?? DEFAULT_MEDIA);
     // Fail at construction, not on the wire: the same rules the server applies (status 17-39).
     const checked = validateMediaParams(this.#params);
     if (!checked.ok) {
       throw new RtmsSessionError(
-        "invalid_media_params",
+        "INVALID_MEDIA_PARAMS",
         `media options refused: ${checked.statusCode} ${checked.reason}`,
         classifyStatus(checked.statusCode, checked.reason),
       );
@@ -222,7 +222,7 @@ export class RtmsSession extends TypedEmitter<RtmsSessionEvents> {
   /** Open signaling and media. Resolves once media flows; rejects if the session stops first. */
   start(): Promise<void> {
     if (this.#state !== ConnectionState.IDLE) {
-      return Promise.reject(new RtmsSessionError("invalid_state", `start() in state ${this.#state}`));
+      return Promise.reject(new RtmsSessionError("INVALID_STATE", `start() in state ${this.#state}`));
     }
     this.#setState(ConnectionState.CONNECTING);
     const done = new Promise<void>((resolve, reject) => {
@@ -239,7 +239,7 @@ export class RtmsSession extends TypedEmitter<RtmsSessionEvents> {
    */
   async failover(newServerUrls: string | readonly string[]): Promise<boolean> {
     const urls = typeof newServerUrls === "string" ? [newServerUrls] : [...newServerUrls];
-    if (urls.length === 0) throw new RtmsSessionError("invalid_state", "failover without URLs");
+    if (urls.length === 0) throw new RtmsSessionError("INVALID_STATE", "failover without URLs");
     const same =
       urls.length === this.#signalingUrls.length && urls.every((u, i) => u === this.#signalingUrls[i]);
     if (same && this.#state === ConnectionState.CONNECTED && this.#signaling?.isOpen) {
@@ -291,16 +291,16 @@ export class RtmsSession extends TypedEmitter<RtmsSessionEvents> {
   /** data_opt 4: receive this participant's video (replaces the previous subscription). */
   async subscribeVideo(userId: string): Promise<VideoSubscriptionResp> {
     if (this.#params.video?.data_opt !== 4) {
-      throw new RtmsSessionError("invalid_state", "subscribeVideo needs video dataOpt 4 (individual stream)");
+      throw new RtmsSessionError("INVALID_STATE", "subscribeVideo needs video dataOpt 4 (individual stream)");
     }
     const signaling = this.#signaling;
-    if (!signaling?.isOpen) throw new RtmsSessionError("not_connected", "signaling is not connected");
+    if (!signaling?.isOpen) throw new RtmsSessionError("NOT_CONNECTED", "signaling is not connected");
     this.#videoUser = userId;
     const resp = await signaling.subscribeVideo(userId, true);
     const status = classifyStatus(resp.status_code, resp.reason);
     if (status.kind !== "ok" && status.kind !== "already_subscribed") {
       throw new RtmsSessionError(
-        "handshake_rejected",
+        "HANDSHAKE_REJECTED",
         `video subscription refused: ${status.code} ${status.text}`,
         status,
       );
@@ -311,14 +311,14 @@ export class RtmsSession extends TypedEmitter<RtmsSessionEvents> {
   requestStreamState(): Promise<StreamStateResp> {
     const s = this.#signaling;
     if (!s?.isOpen)
-      return Promise.reject(new RtmsSessionError("not_connected", "signaling is not connected"));
+      return Promise.reject(new RtmsSessionError("NOT_CONNECTED", "signaling is not connected"));
     return s.requestStreamState();
   }
 
   requestSessionState(sessionId?: string): Promise<SessionStateResp> {
     const s = this.#signaling;
     if (!s?.isOpen)
-      return Promise.reject(new RtmsSessionError("not_connected", "signaling is not connected"));
+      return Promise.reject(new RtmsSessionError("NOT_CONNECTED", "signaling is not connected"));
     return s.requestSessionState(sessionId);
   }
 
@@ -334,7 +334,7 @@ export class RtmsSession extends TypedEmitter<RtmsSessionEvents> {
       const { slots, unavailable } = planMediaSlots(this.#o.mediaMode ?? "all", this.#params, urls);
       if (unavailable.length > 0)
         this.#log.warn({ unavailable }, "server offered no media URL for these types");
-      if (slots.length === 0) throw new RtmsSessionError("handshake_rejected", "server offered no media URL");
+      if (slots.length === 0) throw new RtmsSessionError("HANDSHAKE_REJECTED", "server offered no media URL");
       for (const slot of slots) {
         if (gen !== this.#gen) return;
         if (!this.#media.get(slot.key)?.isOpen) await this.#connectMedia(slot, gen);
@@ -364,7 +364,7 @@ export class RtmsSession extends TypedEmitter<RtmsSessionEvents> {
 
   #onReconcileFailure(err: Error): void {
     const status = err instanceof RtmsSessionError ? err.status : undefined;
-    if (err instanceof RtmsSessionError && err.code === "handshake_rejected" && status) {
+    if (err instanceof RtmsSessionError && err.code === "HANDSHAKE_REJECTED" && status) {
       if (status.kind === "duplicate" || status.kind === "media_connection_exists") {
         this.#log.info(
           { status: status.code },
@@ -380,7 +380,7 @@ export class RtmsSession extends TypedEmitter<RtmsSessionEvents> {
     }
     if (
       err instanceof RtmsSessionError &&
-      (err.code === "handshake_rejected" || err.code === "invalid_media_params")
+      (err.code === "HANDSHAKE_REJECTED" || err.code === "INVALID_MEDIA_PARAMS")
     ) {
       this.#finish({ source: "handshake", reason: null, reasonText: err.message, terminal: true, status });
       return;
@@ -436,7 +436,7 @@ export class RtmsSession extends TypedEmitter<RtmsSessionEvents> {
   }
 
   async #restartAll(cause: "failover" | "interrupted", urls?: string[]): Promise<void> {
-    if (this.#finished) throw new RtmsSessionError("closed", `${cause} after the session ended`);
+    if (this.#finished) throw new RtmsSessionError("CLOSED", `${cause} after the session ended`);
     this.#gen++;
     this.#cancelTimer();
     this.#stopPending = undefined;
@@ -494,10 +494,10 @@ export class RtmsSession extends TypedEmitter<RtmsSessionEvents> {
         // for a reason a retry may cure.
         if (lastErr === undefined || isRefusedUrl(lastErr)) lastErr = err as Error;
         // A refusal is an answer: trying another URL with the same credentials will not change it.
-        if (err instanceof RtmsSessionError && err.code === "handshake_rejected") throw err;
+        if (err instanceof RtmsSessionError && err.code === "HANDSHAKE_REJECTED") throw err;
       }
     }
-    throw lastErr ?? new RtmsSessionError("connect_failed", "no signaling URL");
+    throw lastErr ?? new RtmsSessionError("CONNECT_FAILED", "no signaling URL");
   }
 
   async #connectMedia(slot: MediaSlot, gen: number): Promise<void> {
@@ -704,7 +704,7 @@ export class RtmsSession extends TypedEmitter<RtmsSessionEvents> {
     if (this.#start) {
       this.#start.reject(
         info.error ??
-          new RtmsSessionError(info.status ? "handshake_rejected" : "closed", event.reasonText, info.status),
+          new RtmsSessionError(info.status ? "HANDSHAKE_REJECTED" : "CLOSED", event.reasonText, info.status),
       );
       this.#start = undefined;
     }

@@ -76,7 +76,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
 
   /**
    * Open the socket and do the handshake. Resolves with the media server URLs. A rejected handshake rejects
-   * with "handshake_rejected" and its status classification (both status numberings understood).
+   * with "HANDSHAKE_REJECTED" and its status classification (both status numberings understood).
    */
   async connect(): Promise<ServerUrls> {
     const resp = await handshake(this.#conn, {
@@ -148,7 +148,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
     what: string,
   ): Promise<T> {
     if (!this.#conn.isOpen)
-      return Promise.reject(new RtmsSessionError("not_connected", `cannot send ${what} request`));
+      return Promise.reject(new RtmsSessionError("NOT_CONNECTED", `cannot send ${what} request`));
     const answer = waitForMessage(this.#conn, match, this.#o.requestTimeoutMs ?? 5_000, this.#clock, what);
     this.#conn.send(req);
     return answer;

@@ -4,8 +4,8 @@ import type { SocketConnection } from "./connection.ts";
 import { RtmsSessionError } from "./errors.ts";
 
 /**
- * Resolve with the first message on `conn` that `match` accepts. Rejects with "request_timeout" (or
- * `timeoutCode`) after `timeoutMs`, and with "connect_failed" when the socket closes first.
+ * Resolve with the first message on `conn` that `match` accepts. Rejects with "REQUEST_TIMEOUT" (or
+ * `timeoutCode`) after `timeoutMs`, and with "CONNECT_FAILED" when the socket closes first.
  */
 export function waitForMessage<T extends RtmsMessage>(
   conn: SocketConnection,
@@ -13,7 +13,7 @@ export function waitForMessage<T extends RtmsMessage>(
   timeoutMs: number,
   clock: Clock,
   what: string,
-  timeoutCode: "request_timeout" | "handshake_timeout" = "request_timeout",
+  timeoutCode: "REQUEST_TIMEOUT" | "HANDSHAKE_TIMEOUT" = "REQUEST_TIMEOUT",
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const cleanup = () => {
@@ -28,7 +28,7 @@ export function waitForMessage<T extends RtmsMessage>(
     };
     const onClose = () => {
       cleanup();
-      reject(new RtmsSessionError("connect_failed", `socket closed while waiting for ${what}`));
+      reject(new RtmsSessionError("CONNECT_FAILED", `socket closed while waiting for ${what}`));
     };
     const timer = clock.setTimeout(() => {
       cleanup();

@@ -2,6 +2,7 @@
 // Payloads may be flat or nested under `payload.object`; ids may be numbers or strings. The parser never
 // throws: it returns a result, and an event it does not know is kept as `kind: "unknown"`.
 import { z } from "zod";
+import { RtmsError } from "../errors.ts";
 
 export const ZoomEventName = {
   rtmsStarted: "meeting.rtms_started",
@@ -85,15 +86,15 @@ export type ZoomEventKind = ZoomEvent["kind"];
 
 export type ZoomEventErrorCode = "INVALID_JSON" | "INVALID_ENVELOPE" | "INVALID_PAYLOAD";
 
-export class ZoomEventError extends Error {
+export class ZoomEventError extends RtmsError<ZoomEventErrorCode> {
   override readonly name = "ZoomEventError";
   constructor(
-    readonly code: ZoomEventErrorCode,
+    code: ZoomEventErrorCode,
     message: string,
     /** The event name when the envelope was readable. */
     readonly event?: string,
   ) {
-    super(message);
+    super(code, message);
   }
 }
 

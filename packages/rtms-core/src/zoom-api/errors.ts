@@ -1,3 +1,5 @@
+import { RtmsError } from "../errors.ts";
+
 /** Every failure of the Zoom REST client carries one of these codes, so callers branch without parsing text. */
 export type ZoomApiErrorCode =
   | "ZOOM_RATE_LIMITED"
@@ -30,7 +32,7 @@ export interface ZoomApiErrorDetails {
   cause?: unknown;
 }
 
-export class ZoomApiError extends Error {
+export class ZoomApiError extends RtmsError<ZoomApiErrorCode> {
   override readonly name = "ZoomApiError";
   readonly status?: number;
   readonly zoomCode?: number;
@@ -38,12 +40,8 @@ export class ZoomApiError extends Error {
   readonly fieldErrors?: { field?: string; message?: string }[];
   readonly retryAfterMs?: number;
 
-  constructor(
-    readonly code: ZoomApiErrorCode,
-    message: string,
-    details: ZoomApiErrorDetails = {},
-  ) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+  constructor(code: ZoomApiErrorCode, message: string, details: ZoomApiErrorDetails = {}) {
+    super(code, message, { cause: details.cause });
     this.status = details.status;
     this.zoomCode = details.zoomCode;
     this.zoomMessage = details.zoomMessage;

@@ -108,6 +108,7 @@ async function main() {
       ZOOM_API_BASE: sim.urls.apiBase,
       ZOOM_OAUTH_BASE: sim.urls.oauthBase,
       ZOOM_EVENT_WS_BASE: sim.urls.eventWs,
+      RTMS_ALLOWED_HOSTS: "127.0.0.1",
       ZOOM_CLIENT_ID: o.rtmsApp.clientId,
       ZOOM_CLIENT_SECRET: o.rtmsApp.clientSecret,
       HEALTH_PORT: String(healthPort),

@@ -73,6 +73,8 @@ async function bootstrapOnce(db: Db, env: Env, keyring: Keyring, log: Logger): P
     const passcodeEnc = env.ZOOM_MEETING_PASSCODE
       ? encryptSecret(keyring, env.ZOOM_MEETING_PASSCODE, SecretContext.meetingPasscode)
       : undefined;
+    // The seed sample captures the active speaker; CAPTURE_VIDEO_MODE=everyone covers every camera instead.
+    const captureMode = env.CAPTURE_VIDEO_MODE === "everyone" ? "EVERYONE" : "SPEAKER";
     const meeting = await db.meeting.upsert({
       where: { teamId_meetingNumber: { teamId: team.id, meetingNumber: env.ZOOM_MEETING_NUMBER } },
       create: {
@@ -80,8 +82,10 @@ async function bootstrapOnce(db: Db, env: Env, keyring: Keyring, log: Logger): P
         meetingNumber: env.ZOOM_MEETING_NUMBER,
         name: `Meeting ${env.ZOOM_MEETING_NUMBER}`,
         passcodeEnc,
+        captureMode,
       },
-      update: passcodeEnc ? { passcodeEnc } : {},
+      // Set explicitly, the variable wins on every start; unset, a mode chosen in the portal stays.
+      update: { ...(passcodeEnc ? { passcodeEnc } : {}), ...(env.CAPTURE_VIDEO_MODE ? { captureMode } : {}) },
     });
     result.meetingId = meeting.id;
   }

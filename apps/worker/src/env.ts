@@ -4,6 +4,7 @@
 import { hostname } from "node:os";
 import { parseKeyring } from "@capture/db";
 import { frameStoreEnvIssues, frameStoreEnvShape } from "@capture/rtms-core/frames";
+import { DEFAULT_ALLOWED_HOSTS, parseAllowedHosts } from "@capture/rtms-core/protocol";
 import { z } from "zod";
 
 const optionalText = z
@@ -94,7 +95,25 @@ export const EnvSchema = z.object({
       .optional(),
   ),
   ZOOM_MEETING_PASSCODE: optionalText,
+  /** The seed meeting's video: "speaker" (the seed sample's active-speaker video) unless set. */
+  CAPTURE_VIDEO_MODE: optionalText.pipe(z.enum(["everyone", "speaker"]).optional()),
   ZOOM_EVENT_WS_BASE: optionalText.pipe(url(["wss:", "ws:"]).optional()),
+  /**
+   * Hosts the worker may dial for RTMS signaling, media and the event WebSocket, comma-separated: Zoom's
+   * domains unless set. ws:// is accepted only for a loopback host listed exactly (zoom-sim in tests).
+   */
+  RTMS_ALLOWED_HOSTS: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      // Unset or empty (as copied from .env.example): Zoom's own domains.
+      const text = raw?.trim() ? raw : DEFAULT_ALLOWED_HOSTS.join(",");
+      const { patterns, invalid } = parseAllowedHosts(text);
+      if (invalid.length > 0)
+        ctx.addIssue({ code: "custom", message: `not a host pattern: ${invalid.join(", ")}` });
+      if (patterns.length === 0) ctx.addIssue({ code: "custom", message: "lists no host" });
+      return patterns;
+    }),
   DEFAULT_TEAM_SLUG: z
     .string()
     .trim()

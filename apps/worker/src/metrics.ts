@@ -90,6 +90,30 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly coverage = new Gauge({
+    name: "capture_coverage_ratio",
+    help: "Per session: participants whose camera was on that have at least one kept frame, over all of them",
+    labelNames: ["session_id", "mode"] as const,
+    registers: [this.registry],
+  });
+  readonly timeToFirstFrame = new Histogram({
+    name: "capture_time_to_first_frame_seconds",
+    help: "From a participant's camera coming on to their first kept frame",
+    buckets: [0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600],
+    registers: [this.registry],
+  });
+  readonly videoSubscriptions = new Counter({
+    name: "capture_video_subscriptions_total",
+    help: "Individual-video subscription switches (msg 28 answered OK or 44)",
+    registers: [this.registry],
+  });
+  readonly videoSubscriptionRefusals = new Counter({
+    name: "capture_video_subscription_refusals_total",
+    help: "msg 29 refusals, by status code",
+    labelNames: ["status_code"] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }

@@ -92,6 +92,7 @@ export async function startWorker(
     log: log.child({ component: "capture" }),
     workerId: env.WORKER_ID,
     openStream: overrides.openStream ?? openRtmsStream,
+    allowedHosts: env.RTMS_ALLOWED_HOSTS,
     backlog: new StoreBacklog(env.STORE_BACKLOG_BYTES),
     onMediaReady: async (session) => {
       await enqueueRoomJoins(roomsDeps, session);
@@ -149,6 +150,7 @@ export async function startWorker(
       openEventSubscription(target, {
         zoomApps,
         oauthBase: env.ZOOM_OAUTH_BASE,
+        allowedHosts: env.RTMS_ALLOWED_HOSTS,
         queues,
         log: log.child({ component: "event-ws", teamId: target.teamId }),
       }),

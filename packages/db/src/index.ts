@@ -10,6 +10,7 @@ export {
   SecretContext,
 } from "./crypto.ts";
 export { DbError, type DbErrorCode } from "./errors.ts";
+export { deleteFrames, type FrameDelete, type FrameInsert, insertFrames } from "./frames.ts";
 export type {
   AuditEvent,
   CaptureSession,

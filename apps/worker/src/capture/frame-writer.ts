@@ -8,8 +8,14 @@
 //
 // The buffer has a byte budget. When the database stays away long enough to exceed it, the OLDEST frames
 // are dropped: their files are deleted (no file without a row), and each drop is counted and logged.
-import { randomUUID } from "node:crypto";
-import type { Db, Prisma, SessionEventType, SessionState } from "@capture/db";
+import {
+  type Db,
+  deleteFrames,
+  insertFrames,
+  type Prisma,
+  type SessionEventType,
+  type SessionState,
+} from "@capture/db";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 
@@ -52,11 +58,20 @@ interface FrameRef {
   zoomTimestamp: number;
 }
 
+/** Camera state as absolute values (latest wins), so a replayed or merged touch is harmless. */
+export interface ParticipantCamera {
+  videoOn: boolean;
+  firstVideoOnAt: Date | null;
+  videoOnMs: number;
+  videoOnSince: Date | null;
+}
+
 interface ParticipantTouch {
   sessionId: string;
   zoomUserId: string;
   name: string;
   roomId?: string;
+  camera?: ParticipantCamera;
 }
 
 export interface FrameWriterOptions {
@@ -113,8 +128,12 @@ export class FrameWriter {
   participant(touch: ParticipantTouch) {
     const k = key(touch.sessionId, touch.zoomUserId);
     const prev = this.#participants.get(k);
-    // A room match learned later must not be lost to a plain name touch.
-    this.#participants.set(k, { ...touch, roomId: touch.roomId ?? prev?.roomId });
+    // A room match or camera state learned earlier must not be lost to a plain name touch.
+    this.#participants.set(k, {
+      ...touch,
+      roomId: touch.roomId ?? prev?.roomId,
+      camera: touch.camera ?? prev?.camera,
+    });
     this.#schedule();
   }
 
@@ -294,6 +313,7 @@ export class FrameWriter {
         zoomUserId: t.zoomUserId,
         name: t.name,
         roomId: t.roomId,
+        ...t.camera,
       })),
       skipDuplicates: true,
     });
@@ -303,15 +323,20 @@ export class FrameWriter {
     });
     for (const r of rows) this.#participantIds.set(key(r.sessionId, r.zoomUserId), r.id);
     // Rows that existed before (a resumed session) learn a room match or a real name here.
+    // Camera state is absolute, so it is written for every touch that carries it.
     const updates = rows.filter((r) => {
       const t = needed.get(key(r.sessionId, r.zoomUserId));
-      return t && ((t.roomId && r.roomId !== t.roomId) || (t.name && !r.name));
+      return t && ((t.roomId && r.roomId !== t.roomId) || (t.name && !r.name) || t.camera);
     });
     for (const r of updates) {
       const t = needed.get(key(r.sessionId, r.zoomUserId))!;
       await db.participant.update({
         where: { id: r.id },
-        data: { ...(t.roomId ? { roomId: t.roomId } : {}), ...(t.name && !r.name ? { name: t.name } : {}) },
+        data: {
+          ...(t.roomId ? { roomId: t.roomId } : {}),
+          ...(t.name && !r.name ? { name: t.name } : {}),
+          ...t.camera,
+        },
       });
     }
     for (const t of touches) {
@@ -320,10 +345,7 @@ export class FrameWriter {
     }
   }
 
-  /**
-   * One statement per batch: insert (a replayed frame is skipped by the unique key) and add what was
-   * really inserted to the participants' frame counts, so counts stay exact on replays too.
-   */
+  /** One statement per batch (@capture/db insertFrames): replays are skipped, counts stay exact. */
   async #writeFrames(db: Db, metrics: Metrics) {
     // Frames that arrive during this step wait for the next flush, so evictions, events and state
     // updates are never starved by a steady stream of frames.
@@ -338,20 +360,10 @@ export class FrameWriter {
       if (batch.length === 0) return;
       left -= batch.length;
       const f = batch.map(([, row]) => row);
-      await db.$executeRaw`
-        WITH ins AS (
-          INSERT INTO "Frame" ("id", "sessionId", "participantId", "zoomTimestamp", "storageKey", "bytes", "width", "height", "contentType", "contentHash")
-          SELECT * FROM unnest(
-            ${f.map(() => randomUUID())}::text[], ${f.map((r) => r.sessionId)}::text[],
-            ${f.map((r) => this.#participantIds.get(key(r.sessionId, r.zoomUserId))!)}::text[],
-            ${f.map((r) => BigInt(r.zoomTimestamp))}::bigint[], ${f.map((r) => r.storageKey)}::text[],
-            ${f.map((r) => r.bytes)}::int[], ${f.map((r) => r.width ?? null)}::int[], ${f.map((r) => r.height ?? null)}::int[],
-            ${f.map((r) => r.contentType)}::text[], ${f.map((r) => r.contentHash)}::text[])
-          ON CONFLICT ("sessionId", "participantId", "zoomTimestamp") DO NOTHING
-          RETURNING "participantId"
-        ), counts AS (SELECT "participantId" AS id, count(*)::int AS n FROM ins GROUP BY 1)
-        UPDATE "Participant" p SET "frameCount" = p."frameCount" + counts.n, "lastSeenAt" = now()
-        FROM counts WHERE p.id = counts.id`;
+      await insertFrames(
+        db,
+        f.map((r) => ({ ...r, participantId: this.#participantIds.get(key(r.sessionId, r.zoomUserId))! })),
+      );
       const now = performance.now();
       for (const [k, row] of batch) {
         // The same key may have been replaced meanwhile (a replayed frame): only remove what we wrote.
@@ -369,16 +381,13 @@ export class FrameWriter {
     const resolved = this.#evictions.filter((e) => this.#participantIds.has(key(e.sessionId, e.zoomUserId)));
     if (resolved.length === 0) return;
     const batch = resolved.slice(0, this.#maxBatch);
-    await db.$executeRaw`
-      WITH del AS (
-        DELETE FROM "Frame" f
-        USING unnest(${batch.map((e) => this.#participantIds.get(key(e.sessionId, e.zoomUserId))!)}::text[],
-                     ${batch.map((e) => BigInt(e.zoomTimestamp))}::bigint[]) AS gone(pid, ts)
-        WHERE f."participantId" = gone.pid AND f."zoomTimestamp" = gone.ts
-        RETURNING f."participantId"
-      ), counts AS (SELECT "participantId" AS id, count(*)::int AS n FROM del GROUP BY 1)
-      UPDATE "Participant" p SET "frameCount" = GREATEST(0, p."frameCount" - counts.n)
-      FROM counts WHERE p.id = counts.id`;
+    await deleteFrames(
+      db,
+      batch.map((e) => ({
+        participantId: this.#participantIds.get(key(e.sessionId, e.zoomUserId))!,
+        zoomTimestamp: e.zoomTimestamp,
+      })),
+    );
     const done = new Set(batch);
     this.#evictions = this.#evictions.filter((e) => !done.has(e));
   }

@@ -1,4 +1,6 @@
 // StreamSession on top of rtms-core's RtmsSession: the only file that knows RtmsSession's event names.
+import { subscribeOutcome } from "@capture/rtms-core/coverage";
+import { DataOpt } from "@capture/rtms-core/protocol";
 import { RtmsSession } from "@capture/rtms-core/session";
 import type { StreamHandlers, StreamSession, StreamSessionOptions } from "./stream.ts";
 
@@ -9,8 +11,18 @@ export function openRtmsStream(options: StreamSessionOptions, on: StreamHandlers
     meetingUuid: options.meetingUuid,
     rtmsStreamId: options.rtmsStreamId,
     serverUrls: options.serverUrls,
-    // The seed asks for JPG, HD, 5 fps, active-speaker video; audio is not captured, so not requested.
-    media: { video: {}, audio: false },
+    // The seed asks for JPG, HD, 5 fps, active-speaker video; EVERYONE mode asks for one chosen
+    // participant's video instead. Audio is not captured, so not requested.
+    media: {
+      video: {
+        dataOpt:
+          options.captureMode === "EVERYONE"
+            ? DataOpt.VIDEO_SINGLE_INDIVIDUAL_STREAM
+            : DataOpt.VIDEO_SINGLE_ACTIVE_STREAM,
+      },
+      audio: false,
+    },
+    allowedHosts: options.allowedHosts,
     logger: options.log,
   });
   session.on("frame", (f) => {
@@ -44,6 +56,7 @@ export function openRtmsStream(options: StreamSessionOptions, on: StreamHandlers
     failover: (serverUrls) => void session.failover(serverUrls).catch(() => {}),
     interrupted: () => void session.interrupted().catch(() => {}),
     markStopped: (reason) => session.markStopped(reason ?? 0),
+    subscribeVideo: (userId) => subscribeOutcome(session.subscribeVideo(userId)),
     close: (o) => session.close(o),
   };
 }

@@ -1,5 +1,7 @@
 // The slice of rtms-core's RtmsSession a capture session uses, in the worker's words. Keeping it in one
 // file means the runner reads as "what we do with a stream", and a change in rtms-core lands here only.
+import type { CaptureMode } from "@capture/db";
+import type { SubscribeOutcome } from "@capture/rtms-core/coverage";
 import type { Logger } from "../logger.ts";
 
 export interface StreamFrame {
@@ -50,6 +52,8 @@ export interface StreamSession {
   interrupted(): void;
   /** meeting.rtms_stopped arrived by webhook or event WebSocket. */
   markStopped(reason?: number): void;
+  /** EVERYONE mode (data_opt 4): msg 28 for this participant, answered by msg 29. */
+  subscribeVideo(userId: string): Promise<SubscribeOutcome>;
   /** closeStream=false releases the sockets without telling Zoom to stop (another worker takes over). */
   close(options: { closeStream: boolean }): Promise<void>;
 }
@@ -60,6 +64,10 @@ export interface StreamSessionOptions {
   meetingUuid: string;
   rtmsStreamId: string;
   serverUrls: string;
+  /** SPEAKER asks for active-speaker video (data_opt 3), EVERYONE for one chosen participant (4). */
+  captureMode: CaptureMode;
+  /** Hosts the stream may dial (server_urls, msg 2's media URLs, failover URLs). */
+  allowedHosts: readonly string[];
   log: Logger;
 }
 

@@ -10,6 +10,8 @@ import type { EventSubscription, TeamSubscriptionTarget } from "./event-ws-lease
 export interface EventSubscriptionDeps {
   zoomApps: ZoomApps;
   oauthBase: string;
+  /** Hosts the event WebSocket may dial (RTMS_ALLOWED_HOSTS). */
+  allowedHosts: readonly string[];
   queues: JobQueues;
   log: Logger;
 }
@@ -27,6 +29,7 @@ export async function openEventSubscription(
       ...credentials,
       logger: deps.log,
     }),
+    allowedHosts: deps.allowedHosts,
     logger: deps.log,
   });
   client.on("event", (event) => {

@@ -7,7 +7,7 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
-import { generateKeySpec } from "@capture/db";
+import { type CaptureMode, generateKeySpec } from "@capture/db";
 import { createTestDatabase, type TestDatabase } from "@capture/db/testing";
 import { JobQueues, redisConnection } from "@capture/jobs";
 import { startZoomSim, type ZoomSim, type ZoomSimOptions } from "@capture/zoom-sim";
@@ -115,6 +115,8 @@ export async function startHarness(label: string, simOptions: ZoomSimOptions = {
     ROOM_JOB_BACKOFF_MS: "200",
     ROOM_CONFIRM_TIMEOUT_MS: "5000",
     FRAME_FLUSH_MS: "20",
+    // zoom-sim listens on loopback over plain ws://; nothing else may be dialled.
+    RTMS_ALLOWED_HOSTS: "127.0.0.1",
   };
   const workers: WorkerProcess[] = [];
   return {
@@ -175,13 +177,21 @@ export interface StartedStream {
 }
 
 /**
- * Registers a meeting for the default team (with a frame policy), scripts it in zoom-sim, starts RTMS and
- * waits until the worker's session is ACTIVE.
+ * Registers a meeting for the default team (with a frame policy and capture mode, SPEAKER unless told:
+ * the speaker drives whose frames arrive), scripts it in zoom-sim, starts RTMS and waits until the
+ * worker's session is ACTIVE.
  */
 export async function startStream(
   h: Harness,
-  options: { number: string; participants: { name: string; userId?: number }[]; framePolicy?: object },
+  options: {
+    number: string;
+    participants: { name: string; userId?: number; camera?: boolean }[];
+    framePolicy?: object;
+    captureMode?: CaptureMode;
+    coverageDwellMs?: number;
+  },
 ): Promise<StartedStream> {
+  const mode = { captureMode: options.captureMode ?? "SPEAKER", coverageDwellMs: options.coverageDwellMs };
   const db = h.testDb.db;
   const team = await db.team.findUniqueOrThrow({ where: { slug: "demo" } });
   const meeting = await db.meeting.upsert({
@@ -191,8 +201,9 @@ export async function startStream(
       meetingNumber: options.number,
       name: options.number,
       framePolicy: options.framePolicy,
+      ...mode,
     },
-    update: { framePolicy: options.framePolicy },
+    update: { framePolicy: options.framePolicy, ...mode },
   });
   const live = h.sim.createMeeting({ number: options.number, participants: options.participants });
   const info = await live.startRtms({ waitForConsumer: true });

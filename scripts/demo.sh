@@ -39,6 +39,10 @@ ZOOM_ACCOUNT_ID=demo-account
 ZOOM_MEETING_NUMBER=85746352910
 ZOOM_MEETING_PASSCODE=demo123
 ZOOM_EVENT_WS_BASE="ws://127.0.0.1:$SIM_PORT/ws?subscriptionId=demo-subscription"
+# zoom-sim is on loopback: the only host the worker may dial in the demo.
+RTMS_ALLOWED_HOSTS=127.0.0.1
+# The demo shows every camera covered, not only whoever speaks.
+CAPTURE_VIDEO_MODE=everyone
 PORT=$WEB_PORT
 HEALTH_PORT=$HEALTH_PORT
 NEXTAUTH_URL=http://127.0.0.1:$WEB_PORT

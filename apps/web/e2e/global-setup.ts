@@ -157,6 +157,7 @@ export default async function globalSetup() {
       ROOM_JOB_BACKOFF_MS: "200",
       ROOM_CONFIRM_TIMEOUT_MS: "5000",
       FRAME_FLUSH_MS: "20",
+      RTMS_ALLOWED_HOSTS: "127.0.0.1",
     },
     stdio: ["ignore", "pipe", "pipe"],
   });

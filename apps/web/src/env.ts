@@ -1,5 +1,6 @@
 // The only reader of process.env in the portal. Parsed lazily (on first use, not at import) because
 // `next build` imports route modules without any of these set.
+import { frameStoreEnvIssues, frameStoreEnvShape } from "@capture/rtms-core/frames";
 import { z } from "zod";
 import { TrustedProxies } from "~/modules/auth/lib/client-address.ts";
 
@@ -16,7 +17,12 @@ export const EnvSchema = z.object({
     .min(1, "CAPTURE_ENCRYPTION_KEYS is required (pnpm --filter @capture/db keygen)"),
   /** Frame store root. A relative path is resolved against the repository root, as the worker does. */
   FRAMES_DIR: z.string().min(1).default("recordings"),
-  /** Where generated thumbnails are cached (relative to the repository root when not absolute). */
+  /** FRAME_STORE=local|s3 and S3_*: shared with the worker (rtms-core frames/create-store.ts). */
+  ...frameStoreEnvShape,
+  /**
+   * Where this replica caches generated thumbnails (relative to the repository root when not absolute); a
+   * local folder per replica, bounded in size, never shared.
+   */
   THUMBNAIL_DIR: z.string().min(1).default(".data/thumbnails"),
   NEXTAUTH_SECRET: z.string().min(16, "NEXTAUTH_SECRET must be at least 16 characters"),
   NEXTAUTH_URL: z.url().optional(),
@@ -68,6 +74,11 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   const result = EnvSchema.safeParse(cleaned);
   if (!result.success) {
     const lines = result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new EnvError(`invalid portal environment:\n${lines.join("\n")}`);
+  }
+  const issues = frameStoreEnvIssues(result.data);
+  if (issues.length > 0) {
+    const lines = issues.map((i) => `  ${i.variable}: ${i.message}`);
     throw new EnvError(`invalid portal environment:\n${lines.join("\n")}`);
   }
   return result.data;

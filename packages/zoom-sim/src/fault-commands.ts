@@ -1,9 +1,12 @@
 // Faults as data: the scenario timeline and the /_sim/faults route both describe a fault with this schema
 // and run it through applyFault, so the two can never drift apart.
 import { z } from "zod";
+import { ZoomSimError } from "./errors.ts";
 import type { FaultTarget } from "./sim-control.ts";
 
 const streamTarget = { streamId: z.string().optional() };
+const on = z.boolean().default(true);
+const wsUrl = z.string().regex(/^wss?:\/\/\S+$/, "a ws:// or wss:// URL");
 
 export const faultCommandSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("drop-media"), ...streamTarget }),
@@ -23,6 +26,42 @@ export const faultCommandSchema = z.discriminatedUnion("type", [
   }),
   z.object({ type: z.literal("slow-token"), delayMs: z.number().int().nonnegative() }),
   z.object({ type: z.literal("revoke-tokens") }),
+  // Hostile input (README, "Hostile faults"); without streamId they apply to every stream.
+  z.object({ type: z.literal("nul-ids"), on, ...streamTarget }),
+  z.object({
+    type: z.literal("non-image-frames"),
+    kind: z.enum(["random", "html", "png-bomb", "normal"]),
+    ...streamTarget,
+  }),
+  z.object({
+    type: z.literal("oversized-frames"),
+    bytes: z
+      .number()
+      .int()
+      .min(0)
+      .max(64 * 1024 * 1024)
+      .default(11 * 1024 * 1024),
+    ...streamTarget,
+  }),
+  z.object({
+    type: z.literal("garbage-flood"),
+    socket: z.enum(["signaling", "media"]),
+    perSecond: z.number().int().min(0).max(100_000).default(1000),
+    ...streamTarget,
+  }),
+  z.object({
+    type: z.literal("bad-timestamps"),
+    kind: z.enum(["negative", "non-numeric", "normal"]),
+    ...streamTarget,
+  }),
+  z.object({ type: z.literal("endless-stream"), on, ...streamTarget }),
+  z.object({
+    type: z.literal("foreign-server-urls"),
+    /** rtms_started: one new event naming `url`; media_urls: msg 2 names `url` until cleared (no url). */
+    where: z.enum(["rtms_started", "media_urls"]).default("rtms_started"),
+    url: wsUrl.optional(),
+    ...streamTarget,
+  }),
   z.object({
     type: z.literal("video-subscription-refusal"),
     userId: z.coerce.number().int().positive(),
@@ -69,6 +108,31 @@ export function applyFault(sim: FaultTarget, input: FaultCommand): number {
     case "revoke-tokens":
       sim.tokens.revokeAll();
       return 1;
+    case "nul-ids":
+      f.nulIds(cmd.on, cmd.streamId);
+      return 1;
+    case "non-image-frames":
+      f.nonImageFrames(cmd.kind, cmd.streamId);
+      return 1;
+    case "oversized-frames":
+      f.oversizedFrames(cmd.bytes, cmd.streamId);
+      return 1;
+    case "garbage-flood":
+      return f.garbageFlood(cmd.socket, cmd.perSecond, cmd.streamId);
+    case "bad-timestamps":
+      f.badTimestamps(cmd.kind, cmd.streamId);
+      return 1;
+    case "endless-stream":
+      f.endless(cmd.on, cmd.streamId);
+      return 1;
+    case "foreign-server-urls":
+      if (cmd.where === "media_urls") {
+        f.foreignMediaUrls(cmd.url, cmd.streamId);
+        return 1;
+      }
+      if (!cmd.url)
+        throw new ZoomSimError("INVALID_ARGUMENT", "foreign-server-urls in rtms_started needs a url");
+      return f.foreignServerUrls(cmd.url, cmd.streamId);
     case "video-subscription-refusal":
       f.refuseVideoSubscription(cmd.userId, cmd.statusCode);
       return 1;

@@ -1,3 +1,5 @@
+import { type HostileSettings, NO_HOSTILITY } from "./rtms/hostile.ts";
+
 // Injected misbehaviour. Global switches live here as plain state that the servers read on their hot paths;
 // faults aimed at one stream (drop a socket, fail over...) are carried out by the stream through `actions`.
 
@@ -15,7 +17,14 @@ export interface StreamFaultActions {
   duplicateRtmsStarted(streamId?: string): number;
   rtmsInterrupted(streamId?: string): number;
   failover(streamId?: string): number;
+  /** Publish the stream's rtms_started with `serverUrls` in place of its own signaling URL. */
+  publishStarted(serverUrls: string, streamId?: string): number;
+  /** Send `perSecond` unparseable messages on the stream's signaling or media sockets (0 stops). */
+  garbageFlood(socket: "signaling" | "media", perSecond: number, streamId?: string): number;
 }
+
+/** The key of hostile settings that apply to every stream. */
+const ALL_STREAMS = "*";
 
 export interface RateLimitOptions {
   /** Send a Retry-After header with this many seconds; omitted means no header (clients must back off). */
@@ -36,6 +45,8 @@ export class Faults {
   keepAlive: KeepAliveFault = "normal";
   /** user id -> the status msg 29 answers to a msg 28 subscribing to them. */
   readonly #videoRefusals = new Map<number, number>();
+  /** Stream id (or ALL_STREAMS) -> hostile settings in force. */
+  readonly #hostile = new Map<string, HostileSettings>();
 
   constructor(private readonly actions: StreamFaultActions) {}
 
@@ -89,6 +100,71 @@ export class Faults {
     return [...this.#videoRefusals].map(([userId, statusCode]) => ({ userId, statusCode }));
   }
 
+  // ---------- hostile input (issue 9): per stream, or for every stream when streamId is absent ----------
+
+  /** Change hostile settings: a key set to undefined turns that fault off. */
+  setHostile(patch: HostileSettings, streamId: string = ALL_STREAMS): void {
+    const next: HostileSettings = { ...this.#hostile.get(streamId), ...patch };
+    for (const key of Object.keys(next) as (keyof HostileSettings)[]) {
+      if (next[key] === undefined || next[key] === false || next[key] === 0) delete next[key];
+    }
+    if (Object.keys(next).length) this.#hostile.set(streamId, next);
+    else this.#hostile.delete(streamId);
+  }
+
+  /** The hostile settings a stream's messages follow now (the stream's own over the global ones). */
+  hostileFor(streamId: string): HostileSettings {
+    const all = this.#hostile.get(ALL_STREAMS);
+    const own = this.#hostile.get(streamId);
+    if (all && own) return { ...all, ...own };
+    return own ?? all ?? NO_HOSTILITY;
+  }
+
+  /** The hostile settings in force, for /_sim/state. */
+  get hostile(): Record<string, HostileSettings> {
+    return Object.fromEntries(this.#hostile);
+  }
+
+  /** user_id and user_name of frames and msg 6 events end in NUL. */
+  nulIds(on = true, streamId?: string): void {
+    this.setHostile({ nulIds: on }, streamId);
+  }
+
+  /** Frames carry random bytes, an HTML page or a PNG declaring 16000x16000 ("normal" = images again). */
+  nonImageFrames(kind: HostileSettings["frameData"] | "normal", streamId?: string): void {
+    this.setHostile({ frameData: kind === "normal" ? undefined : kind }, streamId);
+  }
+
+  /** Frames of `bytes` bytes (default 11 MB); 0 = normal size. */
+  oversizedFrames(bytes = 11 * 1024 * 1024, streamId?: string): void {
+    this.setHostile({ oversizedBytes: bytes }, streamId);
+  }
+
+  /** Frame and event timestamps negative or not numbers ("normal" = off). */
+  badTimestamps(kind: HostileSettings["badTimestamps"] | "normal", streamId?: string): void {
+    this.setHostile({ badTimestamps: kind === "normal" ? undefined : kind }, streamId);
+  }
+
+  /** The stream ignores every stop (meeting end, REST, msg 21, windows) until this is off. */
+  endless(on = true, streamId?: string): void {
+    this.setHostile({ endless: on }, streamId);
+  }
+
+  /** msg 2 lists `url` for every media type (undefined = the stream's own URLs). */
+  foreignMediaUrls(url: string | undefined, streamId?: string): void {
+    this.setHostile({ foreignMediaUrl: url }, streamId);
+  }
+
+  /** A new rtms_started for the stream whose server_urls names `url` (another host or port). */
+  foreignServerUrls(url: string, streamId?: string): number {
+    return this.actions.publishStarted(url, streamId);
+  }
+
+  /** Unparseable messages at `perSecond` on signaling or on every media socket; 0 stops the flood. */
+  garbageFlood(socket: "signaling" | "media", perSecond = 1000, streamId?: string): number {
+    return this.actions.garbageFlood(socket, perSecond, streamId);
+  }
+
   /** Terminate the media sockets of one stream (or all streams): returns how many sockets were dropped. */
   dropMedia(streamId?: string): number {
     return this.actions.dropMedia(streamId);
@@ -117,5 +193,8 @@ export class Faults {
     this.oldStatusNumbering = false;
     this.keepAlive = "normal";
     this.#videoRefusals.clear();
+    this.#hostile.clear();
+    this.actions.garbageFlood("signaling", 0);
+    this.actions.garbageFlood("media", 0);
   }
 }

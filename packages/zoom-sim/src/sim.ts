@@ -130,6 +130,12 @@ export class ZoomSim extends EventEmitter {
           this.publish(s.startedEvent(this.options.s2s.accountId));
           return 1;
         }),
+      publishStarted: (serverUrls, id) =>
+        this.#eachStream(id, (s) => {
+          this.publish(s.startedEvent(this.options.s2s.accountId, serverUrls));
+          return 1;
+        }),
+      garbageFlood: (socket, perSecond, id) => this.#eachStream(id, (s) => s.flood(socket, perSecond)),
     });
     this.frames = new FrameCache({ logger: this.log, tickMs: this.options.frameTickMs });
     this.tokens = new TokenIssuer(this.options, this.faults, () => this.urls.apiBase);

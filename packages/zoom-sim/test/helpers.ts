@@ -45,7 +45,16 @@ export class TestSocket {
       this.ws.once("error", reject);
     });
     this.ws.on("message", (data, isBinary) => {
-      this.messages.push(JSON.parse(data.toString()) as Record<string, unknown>);
+      // Garbage (the garbage-flood fault) is queued as { unparsed: text } instead of failing the test.
+      let msg: Record<string, unknown>;
+      try {
+        msg = JSON.parse(data.toString()) as Record<string, unknown>;
+        if (typeof msg !== "object" || msg === null || Array.isArray(msg))
+          msg = { unparsed: data.toString() };
+      } catch {
+        msg = { unparsed: data.toString() };
+      }
+      this.messages.push(msg);
       this.binaryFlags.push(isBinary);
       this.#wake();
     });
@@ -190,7 +199,9 @@ export const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 /** Answer every msg 12 on this socket with msg 13 (what a live client does). */
 export function answerKeepAlives(s: TestSocket): void {
   s.ws.on("message", (d) => {
-    const m = JSON.parse(d.toString()) as { msg_type: number; timestamp: number };
+    const text = d.toString();
+    if (!text.includes('"msg_type":12')) return;
+    const m = JSON.parse(text) as { msg_type: number; timestamp: number };
     if (m.msg_type === 12) s.send({ msg_type: 13, timestamp: m.timestamp });
   });
 }

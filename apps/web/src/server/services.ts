@@ -3,7 +3,7 @@
 // these as arguments; only app/ routes and actions call these getters.
 import { type Db, getDb, type Keyring, parseKeyring } from "@capture/db";
 import { JobQueues } from "@capture/jobs";
-import { LocalDiskFrameStore } from "@capture/rtms-core/frames";
+import { createFrameStore, type FrameStore, frameStoreConfigFromEnv } from "@capture/rtms-core/frames";
 import { Redis } from "ioredis";
 import { env, resolveFromRepoRoot } from "~/env.ts";
 import { ThumbnailCache } from "~/modules/gallery/lib/thumbnails.ts";
@@ -16,7 +16,7 @@ interface Services {
   redis?: Redis;
   queues?: JobQueues;
   keyring?: Keyring;
-  frameStore?: LocalDiskFrameStore;
+  frameStore?: FrameStore;
   thumbnails?: ThumbnailCache;
   webhookSecrets?: SecretCache;
   webhookReplay?: ReplayGuard;
@@ -72,8 +72,9 @@ export function framesDir(): string {
   return resolveFromRepoRoot(env().FRAMES_DIR);
 }
 
-export function frameStore(): LocalDiskFrameStore {
-  s.frameStore ??= new LocalDiskFrameStore({ rootDir: framesDir() });
+/** Local disk or S3, by FRAME_STORE: the same choice as the worker's (rtms-core createFrameStore). */
+export function frameStore(): FrameStore {
+  s.frameStore ??= createFrameStore(frameStoreConfigFromEnv(env(), framesDir()));
   return s.frameStore;
 }
 

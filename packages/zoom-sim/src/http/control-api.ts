@@ -55,6 +55,7 @@ export function describeSim(sim: ControlTarget) {
       keepAlive: sim.faults.keepAlive,
       tokenDelayMs: sim.faults.tokenDelayMs,
       videoSubscriptionRefusals: sim.faults.videoSubscriptionRefusals,
+      hostile: sim.faults.hostile,
     },
   };
 }

@@ -6,6 +6,7 @@ import type { MediaParams } from "@capture/rtms-core/protocol";
 import { DataOpt, MediaType, MsgType, Resolution } from "@capture/rtms-core/protocol";
 import type { FrameCache, FrameSize } from "../frames/frame-cache.ts";
 import type { SimParticipant } from "../meeting.ts";
+import { type HostileSettings, mediaMessage } from "./hostile.ts";
 import type { RtmsSocket } from "./rtms-socket.ts";
 
 export interface PumpContext {
@@ -17,20 +18,17 @@ export interface PumpContext {
   noteVideoTimestamp(ts: number): void;
   sendAudio: boolean;
   paused(): boolean;
+  /** Hostile faults in force for this stream (read per message, so they apply at once). */
+  hostile(): HostileSettings;
   counters: { framesSent: number; framesSkipped: number; audioSent: number };
 }
 
 const SILENCE_CACHE = new Map<number, string>();
+/** Mixed audio carries user_id 0 and no name. */
+const MIXED_AUDIO = { userId: 0, name: "" };
 
 function sizeFor(resolution: number | undefined): FrameSize {
   return resolution === Resolution.SD ? "sd" : "hd";
-}
-
-/** JSON of msg 15 around the base64 data, which needs no escaping. Field order as in Zoom's samples. */
-function videoPrefix(p: SimParticipant): Buffer {
-  return Buffer.from(
-    `{"msg_type":${MsgType.MEDIA_DATA_VIDEO},"content":{"user_id":${p.userId},"user_name":${JSON.stringify(p.name)},"data":"`,
-  );
 }
 
 /** Base64 of one packet of silence (L16: two bytes per sample and channel), cached per shape. */
@@ -104,8 +102,8 @@ export class MediaPump {
     if (!who?.camera) return;
     const frame = this.ctx.frames.get(who, size);
     if (!frame) return;
-    const suffix = Buffer.from(`","length":${frame.length},"timestamp":${timestamp}}}`);
-    if (this.socket.sendBytes(Buffer.concat([videoPrefix(who), frame.base64, suffix]))) {
+    const bytes = mediaMessage(MsgType.MEDIA_DATA_VIDEO, who, frame, timestamp, this.ctx.hostile());
+    if (this.socket.sendBytes(bytes)) {
       this.ctx.counters.framesSent++;
       this.ctx.noteVideoTimestamp(timestamp);
     } else {
@@ -118,10 +116,17 @@ export class MediaPump {
     const sendRate = audio.send_rate ?? 20;
     const { b64, length } = audioSilence(audio.sample_rate ?? 1, audio.channel ?? 1, sendRate);
     // Mixed audio carries user_id 0 (an integer, like the ids of video frames).
-    const prefix = `{"msg_type":${MsgType.MEDIA_DATA_AUDIO},"content":{"user_id":0,"user_name":"","data":"${b64}","length":${length},"timestamp":`;
+    const silence = { base64: Buffer.from(b64, "ascii"), length };
     const timer = setInterval(() => {
       if (this.ctx.paused()) return;
-      if (this.socket.sendBytes(Buffer.from(`${prefix}${Date.now()}}}`))) this.ctx.counters.audioSent++;
+      const bytes = mediaMessage(
+        MsgType.MEDIA_DATA_AUDIO,
+        MIXED_AUDIO,
+        silence,
+        Date.now(),
+        this.ctx.hostile(),
+      );
+      if (this.socket.sendBytes(bytes)) this.ctx.counters.audioSent++;
     }, sendRate);
     this.#timers.push(timer);
   }

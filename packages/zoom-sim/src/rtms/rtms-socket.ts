@@ -80,6 +80,12 @@ export class RtmsSocket {
     return true;
   }
 
+  /** Fault: send bytes that are no RTMS message (text for strings, binary for buffers). */
+  sendRaw(data: string | Buffer): void {
+    if (!this.open) return;
+    this.ws.send(data, { binary: Buffer.isBuffer(data) });
+  }
+
   /** Start msg 12 every interval; `onDead` runs once when the miss limit is reached. */
   startKeepAlive(opts: RtmsSocketOptions, onDead: () => void): void {
     this.stopKeepAlive();

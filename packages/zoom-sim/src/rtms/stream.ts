@@ -31,6 +31,7 @@ import type { ZoomEvent } from "../http/event-ws.ts";
 import type { SimMeeting, SimParticipant } from "../meeting.ts";
 import type { AppCredentials } from "../options.ts";
 import { type AdmissionState, admitMedia, admitSignaling } from "./admission.ts";
+import { garbageMessage, hostileEvent } from "./hostile.ts";
 import { MediaPump } from "./media-pump.ts";
 import { ReconnectWindows } from "./reconnect-windows.ts";
 import type { RtmsSocket } from "./rtms-socket.ts";
@@ -80,6 +81,8 @@ export interface StreamCounters {
   framesSent: number;
   framesSkipped: number;
   audioSent: number;
+  /** Unparseable messages sent by the garbage-flood fault. */
+  garbageSent: number;
 }
 
 export interface StreamInfo {
@@ -117,6 +120,7 @@ export class RtmsStream {
     framesSent: 0,
     framesSkipped: 0,
     audioSent: 0,
+    garbageSent: 0,
   };
   #signaling: RtmsSocket | undefined;
   /** A closed signaling socket stays registered until then (status 8 for a new handshake before it). */
@@ -130,6 +134,7 @@ export class RtmsStream {
   #firstPacketSent = false;
   #lastVideoTs = 0;
   #disposed = false;
+  readonly #floods = new Map<"signaling" | "media", NodeJS.Timeout>();
   readonly #unlisten: () => void;
   readonly #log: Logger;
 
@@ -197,8 +202,11 @@ export class RtmsStream {
     return this.#video.userId;
   }
 
-  /** The documented, flat rtms_started (plus meeting_id and account_id, which newer payloads carry). */
-  startedEvent(accountId: string): ZoomEvent {
+  /**
+   * The documented, flat rtms_started (plus meeting_id and account_id, which newer payloads carry).
+   * `serverUrls` other than the stream's own is the foreign-server-urls fault.
+   */
+  startedEvent(accountId: string, serverUrls: string = this.info.serverUrls): ZoomEvent {
     return {
       event: "meeting.rtms_started",
       event_ts: Date.now(),
@@ -206,7 +214,7 @@ export class RtmsStream {
         meeting_uuid: this.meeting.uuid,
         operator_id: this.meeting.hostId,
         rtms_stream_id: this.id,
-        server_urls: this.info.serverUrls,
+        server_urls: serverUrls,
         meeting_id: Number(this.meeting.number),
         account_id: accountId,
       },
@@ -271,7 +279,7 @@ export class RtmsStream {
     socket.onBadMessage = (reason) => this.#log.warn({ reason }, "signaling: unreadable message ignored");
     socket.onClose = () => this.#onSignalingClosed(socket);
     socket.send({
-      ...signalingHandshakeResp(StatusCode.OK, this.info.mediaUrls),
+      ...signalingHandshakeResp(StatusCode.OK, this.#mediaUrls()),
       sequence: req.sequence ?? 0,
     });
     socket.startKeepAlive(this.host, () => this.#onSignalingDead(socket));
@@ -314,6 +322,7 @@ export class RtmsStream {
         },
         sendAudio: this.host.sendAudio,
         paused: () => this.phase === "paused",
+        hostile: () => this.#hostile(),
         counters: this.counters,
       }),
     };
@@ -335,6 +344,17 @@ export class RtmsStream {
     this.host.emit("media-connected", { streamId: this.id, mediaType: type });
   }
 
+  /** msg 2's media URLs: the stream's own, or one foreign URL for every type under that fault. */
+  #mediaUrls(): ServerUrls {
+    const foreign = this.#hostile().foreignMediaUrl;
+    if (!foreign) return this.info.mediaUrls;
+    return { audio: foreign, video: foreign, transcript: foreign, all: foreign };
+  }
+
+  #hostile() {
+    return this.host.faults.hostileFor(this.id);
+  }
+
   #videoSource(dataOpt: number): SimParticipant | undefined {
     if (dataOpt === DataOpt.VIDEO_SINGLE_INDIVIDUAL_STREAM) return this.#video.source();
     return this.meeting.activeSpeaker;
@@ -343,7 +363,8 @@ export class RtmsStream {
   #sendEvent(event: Record<string, unknown> & { event_type: number }): void {
     if (!this.#signaling?.open) return;
     // Built as plain JSON: user ids go out as integers, as in Zoom's media messages.
-    this.#signaling.sendJson({ msg_type: MsgType.EVENT_UPDATE, event: { timestamp: Date.now(), ...event } });
+    const sent = hostileEvent({ timestamp: Date.now(), ...event }, this.#hostile());
+    this.#signaling.sendJson({ msg_type: MsgType.EVENT_UPDATE, event: sent });
   }
 
   #onReadyAck(): void {
@@ -426,7 +447,12 @@ export class RtmsStream {
   /** End the stream: msg 8 (terminated) and msg 9 (stopped) on signaling, sockets closed, rtms_stopped sent. */
   stop(reason: number = StopReason.STOP_BC_MEETING_ENDED): void {
     if (this.phase === "stopped") return;
+    if (this.#hostile().endless) {
+      this.#log.debug({ reason }, "stop ignored: the endless fault is on");
+      return;
+    }
     this.phase = "stopped";
+    this.#stopFloods();
     this.stopReason = reason;
     this.#video.dispose();
     this.#windows.clear();
@@ -449,6 +475,34 @@ export class RtmsStream {
     });
     this.#log.info({ reason }, "stream stopped");
     this.host.emit("stream-stopped", { streamId: this.id, reason });
+  }
+
+  /** Fault: `perSecond` unparseable messages on the signaling or every media socket, now and after reconnects; 0 stops. */
+  flood(kind: "signaling" | "media", perSecond: number): number {
+    const old = this.#floods.get(kind);
+    if (old) clearInterval(old);
+    this.#floods.delete(kind);
+    if (perSecond <= 0 || this.phase === "stopped") return 0;
+    const targets = () =>
+      (kind === "signaling" ? [this.#signaling] : [...this.#media].map((m) => m.socket)).filter(
+        (s): s is RtmsSocket => Boolean(s?.open),
+      );
+    const perTick = Math.max(1, Math.round(perSecond / 100));
+    let n = 0;
+    const timer = setInterval(() => {
+      for (const socket of targets()) {
+        for (let i = 0; i < perTick; i++) socket.sendRaw(garbageMessage(n++));
+        this.counters.garbageSent += perTick;
+      }
+    }, 10);
+    this.#floods.set(kind, timer);
+    this.#log.debug({ kind, perSecond }, "garbage flood on");
+    return targets().length;
+  }
+
+  #stopFloods(): void {
+    for (const timer of this.#floods.values()) clearInterval(timer);
+    this.#floods.clear();
   }
 
   /** Fault: terminate the media sockets. */
@@ -482,6 +536,7 @@ export class RtmsStream {
   /** Timers and sockets off, without any message (simulator shutdown). */
   dispose(): void {
     this.#disposed = true;
+    this.#stopFloods();
     this.#video.dispose();
     this.#windows.clear();
     this.#unlisten();

@@ -1,10 +1,18 @@
 // Frame images, only through here: the frame must belong to the signed-in user's active team (else 404).
-// ?size=thumb serves the cached thumbnail. Viewing a full-size frame is audited.
+// ?size=thumb serves the cached thumbnail. Viewing a full-size frame is audited. Frames come from the frame
+// store (local or S3) with an entity tag and single byte ranges; stored bytes that are not an image get a
+// placeholder image, never a 500.
 
-import { Readable } from "node:stream";
 import { FrameStoreError } from "@capture/rtms-core/frames";
 import { recordAudit } from "~/modules/audit/lib/audit.ts";
+import {
+  decideRange,
+  etagMatches,
+  placeholderResponse,
+  readFrameImage,
+} from "~/modules/gallery/lib/frame-image.ts";
 import { getFrame } from "~/modules/gallery/lib/frames.ts";
+import { ThumbnailError } from "~/modules/gallery/lib/thumbnails.ts";
 import { memberForRoute, requestAddress } from "~/server/context.ts";
 import { AppError, errorResponse } from "~/server/errors.ts";
 import { logger } from "~/server/logger.ts";
@@ -22,26 +30,57 @@ export async function GET(req: Request, ctx: { params: Promise<{ frameId: string
       "X-Content-Type-Options": "nosniff",
     };
     if (new URL(req.url).searchParams.get("size") === "thumb") {
-      const thumb = await thumbnails().get(frame).catch(notFoundIfMissing);
-      return new Response(new Uint8Array(thumb.data), {
-        headers: { ...headers, "Content-Type": "image/jpeg" },
+      try {
+        const thumb = await thumbnails().get(frame).catch(notFoundIfMissing);
+        return new Response(new Uint8Array(thumb.data), {
+          headers: { ...headers, "Content-Type": "image/jpeg" },
+        });
+      } catch (err) {
+        if (!(err instanceof ThumbnailError)) throw err;
+        logger().warn({ frameId: frame.id, reason: err.reason }, "stored frame is not an image: placeholder");
+        return placeholderResponse(err.reason);
+      }
+    }
+
+    const image = await readFrameImage(frameStore(), frame.storageKey).catch(notFoundIfMissing);
+    if (image.kind === "missing") throw new AppError("NOT_FOUND", "The frame's file is gone");
+    if (image.kind === "invalid") {
+      logger().warn({ frameId: frame.id, reason: image.reason }, "stored frame is not an image: placeholder");
+      return placeholderResponse(image.reason);
+    }
+    const cacheHeaders = { ...headers, ETag: image.etag, "Accept-Ranges": "bytes" };
+    if (etagMatches(req.headers.get("if-none-match"), image.etag)) {
+      return new Response(null, { status: 304, headers: cacheHeaders });
+    }
+    const size = image.bytes.length;
+    const range = decideRange(req.headers.get("range"), size, image.etag, req.headers.get("if-range"));
+    if (range.kind === "unsatisfiable") {
+      return new Response(null, {
+        status: 416,
+        headers: { ...cacheHeaders, "Content-Range": `bytes */${size}` },
       });
     }
-    const { stream, bytes } = await frameStore().createReadStream(frame.storageKey).catch(notFoundIfMissing);
-    await recordAudit(db(), {
-      teamId: member.teamId,
-      actorUserId: member.userId,
-      action: "frame.view",
-      targetType: "frame",
-      targetId: frame.id,
-      ip: await requestAddress(),
-    });
-    return new Response(Readable.toWeb(stream) as ReadableStream, {
+    // A range request is the same view continued (a resumed download): audited once, on its first byte.
+    if (range.kind === "full" || range.start === 0) {
+      await recordAudit(db(), {
+        teamId: member.teamId,
+        actorUserId: member.userId,
+        action: "frame.view",
+        targetType: "frame",
+        targetId: frame.id,
+        ip: await requestAddress(),
+      });
+    }
+    const ext = image.contentType === "image/png" ? "png" : "jpg";
+    const body = range.kind === "full" ? image.bytes : image.bytes.subarray(range.start, range.end + 1);
+    return new Response(new Uint8Array(body), {
+      status: range.kind === "full" ? 200 : 206,
       headers: {
-        ...headers,
-        "Content-Type": frame.contentType === "image/png" ? "image/png" : "image/jpeg",
-        "Content-Length": String(bytes),
-        "Content-Disposition": `inline; filename="${frame.zoomTimestamp}.${frame.contentType === "image/png" ? "png" : "jpg"}"`,
+        ...cacheHeaders,
+        "Content-Type": image.contentType,
+        "Content-Length": String(body.length),
+        ...(range.kind === "partial" ? { "Content-Range": `bytes ${range.start}-${range.end}/${size}` } : {}),
+        "Content-Disposition": `inline; filename="${frame.zoomTimestamp}.${ext}"`,
       },
     });
   } catch (err) {

@@ -1,9 +1,26 @@
-// Per-request Content-Security-Policy with a fresh script nonce (Next applies it to its own scripts).
-// Static headers (nosniff, referrer policy, frame options) come from next.config.ts for every response.
+// Runs before routing, for pages and API routes alike:
+// 1. URLs that no route can serve safely are refused here, once for every route: percent escapes that do
+//    not decode (`/sessions/%E0%A4%A`: 400) and control characters such as NUL (`/api/frames/%00`: 404),
+//    which would otherwise reach Postgres and fail the query with a 500.
+// 2. Pages get a per-request Content-Security-Policy with a fresh script nonce (Next applies it to its own
+//    scripts); API routes and prefetches keep the static one. Static headers (nosniff, referrer policy,
+//    frame options) come from next.config.ts for every response.
 import { type NextRequest, NextResponse } from "next/server";
 import { contentSecurityPolicy } from "./server/security-headers.ts";
+import { refusedUrl } from "./server/validation.ts";
+
+function isPrefetch(request: NextRequest): boolean {
+  return request.headers.has("next-router-prefetch") || request.headers.get("purpose") === "prefetch";
+}
 
 export function proxy(request: NextRequest) {
+  const refused = refusedUrl(request.nextUrl.pathname, request.nextUrl.search);
+  if (refused) {
+    const code = refused.status === 404 ? "NOT_FOUND" : "VALIDATION";
+    return NextResponse.json({ error: { code, message: refused.reason } }, { status: refused.status });
+  }
+  if (request.nextUrl.pathname.startsWith("/api/") || isPrefetch(request)) return NextResponse.next();
+
   const nonce = Buffer.from(crypto.randomUUID()).toString("base64");
   const csp = contentSecurityPolicy(nonce, process.env.NODE_ENV === "development");
   const requestHeaders = new Headers(request.headers);
@@ -15,13 +32,8 @@ export function proxy(request: NextRequest) {
 }
 
 export const config = {
-  matcher: [
-    {
-      source: "/((?!api|_next/static|_next/image|favicon.ico).*)",
-      missing: [
-        { type: "header", key: "next-router-prefetch" },
-        { type: "header", key: "purpose", value: "prefetch" },
-      ],
-    },
-  ],
+  // Everything but Next's own static files (which carry no ids) and the webhook intake: a proxy that runs
+  // makes Next copy the request body for it, and the webhook reads its body itself, bounded, and refuses a
+  // team id of any other shape with 404 on its own (modules/webhook).
+  matcher: ["/((?!_next/static|_next/image|favicon.ico|api/zoom/webhook/).*)"],
 };

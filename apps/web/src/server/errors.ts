@@ -37,10 +37,30 @@ export function isAppError(e: unknown): e is AppError {
   return e instanceof AppError;
 }
 
+// Postgres refusing the text itself: 22021 invalid byte sequence (a NUL byte), 22P05 untranslatable
+// character. The input was bad, not the server: 400, not 500.
+const INVALID_TEXT_CODES = new Set(["22021", "22P05"]);
+
+/** True for a database error caused by text Postgres cannot store (checked through `cause` chains). */
+export function isInvalidTextError(e: unknown): boolean {
+  for (let cur = e, depth = 0; cur && typeof cur === "object" && depth < 5; depth++) {
+    const o = cur as { code?: unknown; originalCode?: unknown; cause?: unknown };
+    if (INVALID_TEXT_CODES.has(String(o.originalCode)) || INVALID_TEXT_CODES.has(String(o.code))) return true;
+    cur = o.cause;
+  }
+  return false;
+}
+
 /** JSON error body for route handlers; unknown errors become a bare 500 (their message may hold internals). */
 export function errorResponse(e: unknown, log?: { error: (o: object, m: string) => void }): Response {
   if (isAppError(e)) {
     return Response.json({ error: { code: e.code, message: e.message } }, { status: e.status });
+  }
+  if (isInvalidTextError(e)) {
+    return Response.json(
+      { error: { code: "VALIDATION", message: "The request holds characters that cannot be stored" } },
+      { status: 400 },
+    );
   }
   log?.error({ err: e }, "unhandled error in route");
   return Response.json({ error: { code: "INTERNAL", message: "internal error" } }, { status: 500 });

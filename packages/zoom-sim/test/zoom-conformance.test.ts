@@ -2,6 +2,7 @@
 // with raw sockets so that nothing of our own client can hide a difference, plus the debug log of refusals.
 import { Writable } from "node:stream";
 import pino from "pino";
+import sharp from "sharp";
 import { afterEach, describe, expect, it } from "vitest";
 import { type StreamInfo, startZoomSim, type ZoomSim, type ZoomSimOptions } from "../src/index.ts";
 import {
@@ -75,6 +76,21 @@ describe("issue 12 divergences", () => {
     expect(sim.connectionStats(info.streamId)).toMatchObject({ mediaConnections: 0, mediaRejected: 3 });
     const jpeg = await connectMedia(sim, info, info.mediaUrls.video!, 2, video);
     expect(jpeg.resp).toMatchObject({ status_code: 0, media_params: { video: { codec: 5 } } });
+  });
+
+  it("2b. PNG (codec 6) is served as PNG, what msg 4 accepted", async () => {
+    const info = await open();
+    const { sig } = await connectSignaling(sim, info);
+    answerKeepAlives(sig);
+    const png = { video: { content_type: 3, codec: 6, resolution: 1, fps: 2 } };
+    const { media, resp } = await connectMedia(sim, info, info.mediaUrls.video!, 2, png);
+    expect(resp).toMatchObject({ status_code: 0, media_params: { video: { codec: 6 } } });
+    answerKeepAlives(media);
+    sig.send({ msg_type: 7, rtms_stream_id: info.streamId });
+    const frame = (await media.nextType(15)).content as { data: string; length: number };
+    const bytes = Buffer.from(frame.data, "base64");
+    expect(bytes.length).toBe(frame.length);
+    expect(await sharp(bytes).metadata()).toMatchObject({ format: "png", width: 640, height: 360 });
   });
 
   it("3. event 1 (FIRST_PACKET_TIMESTAMP) follows the signaling handshake, before any media", async () => {

@@ -1,4 +1,4 @@
-// Pre-rendered JPEG frames for simulated cameras. Encoding is the expensive part, so each face (name, id,
+// Pre-rendered JPEG (or PNG, for clients that ask for codec 6) frames for simulated cameras. Encoding is the expensive part, so each face (name, id,
 // colour, size) is rendered at most once per clock tick (default: once per second) and every media socket
 // showing it reuses the same bytes; a load test with hundreds of streams costs one encode per visible face
 // per second, not one per frame sent. A frame is ready-to-send: the base64 text is kept as a Buffer so the
@@ -15,15 +15,17 @@ export interface Face {
 }
 
 export type FrameSize = "sd" | "hd";
+/** What msg 4 accepted: codec 5 (JPG) or 6 (PNG). */
+export type FrameFormat = "jpeg" | "png";
 export const FRAME_DIMENSIONS: Record<FrameSize, { width: number; height: number }> = {
   sd: { width: 640, height: 360 },
   hd: { width: 1280, height: 720 },
 };
 
 export interface RenderedFrame {
-  /** The JPEG as base64, ASCII bytes. */
+  /** The image (JPEG or PNG) as base64, ASCII bytes. */
   base64: Buffer;
-  /** JPEG bytes before base64 (what msg 15's `length` carries). */
+  /** Image bytes before base64 (what msg 15's `length` carries). */
   length: number;
   width: number;
   height: number;
@@ -34,6 +36,7 @@ export interface RenderedFrame {
 interface Entry {
   face: Face;
   size: FrameSize;
+  format: FrameFormat;
   frame?: RenderedFrame;
   /** Set while a render is queued or running; settles when it is done. */
   pending?: Promise<RenderedFrame>;
@@ -88,6 +91,7 @@ export async function renderFace(
   size: FrameSize,
   atMs: number,
   quality = 70,
+  format: FrameFormat = "jpeg",
 ): Promise<RenderedFrame> {
   const { width, height } = FRAME_DIMENSIONS[size];
   const canvas = createCanvas(width, height, face.color);
@@ -122,12 +126,15 @@ export async function renderFace(
     WHITE,
   );
   drawText(canvas, "zoom-sim", smallScale * 4, height - smallScale * 12, smallScale, WHITE);
-  const jpeg = await sharp(canvas.data, { raw: { width, height, channels: 3 } })
-    .jpeg({ quality, optimizeCoding: false })
-    .toBuffer();
+  const raw = sharp(canvas.data, { raw: { width, height, channels: 3 } });
+  // Flat colours and text: the fastest PNG level is still small.
+  const image = await (format === "png"
+    ? raw.png({ compressionLevel: 1 })
+    : raw.jpeg({ quality, optimizeCoding: false })
+  ).toBuffer();
   return {
-    base64: Buffer.from(jpeg.toString("base64"), "ascii"),
-    length: jpeg.length,
+    base64: Buffer.from(image.toString("base64"), "ascii"),
+    length: image.length,
     width,
     height,
     tick: 0,
@@ -157,22 +164,23 @@ export class FrameCache {
     this.#sweeper.unref();
   }
 
-  /** How many JPEG encodes ran (for benchmarks). */
+  /** How many image encodes ran (for benchmarks). */
   get encodes(): number {
     return this.#encodes;
   }
 
-  #key(face: Face, size: FrameSize): string {
-    return `${size}|${face.color.join(",")}|${face.userId}|${face.name}`;
+  #key(face: Face, size: FrameSize, format: FrameFormat): string {
+    return `${format}|${size}|${face.color.join(",")}|${face.userId}|${face.name}`;
   }
 
-  #entry(face: Face, size: FrameSize): Entry {
-    const key = this.#key(face, size);
+  #entry(face: Face, size: FrameSize, format: FrameFormat): Entry {
+    const key = this.#key(face, size, format);
     let entry = this.#entries.get(key);
     if (!entry) {
       entry = {
         face: { userId: face.userId, name: face.name, color: face.color },
         size,
+        format,
         wantedTick: 0,
         lastUsed: 0,
       };
@@ -186,8 +194,8 @@ export class FrameCache {
    * the clock has moved on, a refresh is queued and the previous picture is served meanwhile, so the send
    * path never waits for an encoder, and a load spike only makes the printed clocks lag.
    */
-  get(face: Face, size: FrameSize): RenderedFrame | undefined {
-    const entry = this.#entry(face, size);
+  get(face: Face, size: FrameSize, format: FrameFormat = "jpeg"): RenderedFrame | undefined {
+    const entry = this.#entry(face, size, format);
     const now = this.#now();
     entry.lastUsed = now;
     const tick = Math.floor(now / this.#tickMs);
@@ -196,9 +204,9 @@ export class FrameCache {
   }
 
   /** Resolve with a frame for this face (rendering it first if there is none yet). */
-  prepare(face: Face, size: FrameSize): Promise<RenderedFrame> {
-    const frame = this.get(face, size);
-    const entry = this.#entry(face, size);
+  prepare(face: Face, size: FrameSize, format: FrameFormat = "jpeg"): Promise<RenderedFrame> {
+    const frame = this.get(face, size, format);
+    const entry = this.#entry(face, size, format);
     if (frame) return Promise.resolve(frame);
     return entry.pending ?? Promise.reject(new Error("frame cache: render was not queued"));
   }
@@ -222,7 +230,7 @@ export class FrameCache {
       this.#encodes++;
       // Render the clock as of now: a face that waited in the queue shows the current time.
       const tick = Math.max(entry.wantedTick, Math.floor(this.#now() / this.#tickMs));
-      renderFace(entry.face, entry.size, tick * this.#tickMs, this.#quality)
+      renderFace(entry.face, entry.size, tick * this.#tickMs, this.#quality, entry.format)
         .then(
           (frame) => {
             frame.tick = tick;

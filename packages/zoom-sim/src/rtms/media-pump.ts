@@ -3,8 +3,8 @@
 // cost is one small header plus a buffer copy.
 
 import type { MediaParams } from "@capture/rtms-core/protocol";
-import { DataOpt, MediaType, MsgType, Resolution } from "@capture/rtms-core/protocol";
-import type { FrameCache, FrameSize } from "../frames/frame-cache.ts";
+import { Codec, DataOpt, MediaType, MsgType, Resolution } from "@capture/rtms-core/protocol";
+import type { FrameCache, FrameFormat, FrameSize } from "../frames/frame-cache.ts";
 import type { SimParticipant } from "../meeting.ts";
 import { type HostileSettings, mediaMessage } from "./hostile.ts";
 import type { RtmsSocket } from "./rtms-socket.ts";
@@ -27,8 +27,13 @@ const SILENCE_CACHE = new Map<number, string>();
 /** Mixed audio carries user_id 0 and no name. */
 const MIXED_AUDIO = { userId: 0, name: "" };
 
-function sizeFor(resolution: number | undefined): FrameSize {
+export function sizeFor(resolution: number | undefined): FrameSize {
   return resolution === Resolution.SD ? "sd" : "hd";
+}
+
+/** Frames are what msg 4 accepted: PNG for codec 6, JPEG otherwise (H264 is refused at the handshake). */
+export function formatFor(codec: number | undefined): FrameFormat {
+  return codec === Codec.PNG ? "png" : "jpeg";
 }
 
 /** Base64 of one packet of silence (L16: two bytes per sample and channel), cached per shape. */
@@ -76,6 +81,7 @@ export class MediaPump {
     const fps = video.fps ?? 5;
     const dataOpt = video.data_opt ?? DataOpt.VIDEO_SINGLE_ACTIVE_STREAM;
     const size = sizeFor(video.resolution);
+    const format = formatFor(video.codec);
     const step = 1000 / fps;
     const base = this.ctx.videoTimestampBase(step);
     const startedAt = performance.now();
@@ -88,19 +94,19 @@ export class MediaPump {
       const elapsed = performance.now() - startedAt;
       const tick = Math.max(lastTick + 1, Math.round(elapsed / step));
       lastTick = tick;
-      this.#sendFrame(dataOpt, size, Math.round(base + tick * step));
+      this.#sendFrame(dataOpt, size, format, Math.round(base + tick * step));
       const timer = setTimeout(run, Math.max(0, (tick + 1) * step - (performance.now() - startedAt)));
       this.#timers[0] = timer;
     };
     this.#timers[0] = setTimeout(run, step);
   }
 
-  #sendFrame(dataOpt: number, size: FrameSize, timestamp: number): void {
+  #sendFrame(dataOpt: number, size: FrameSize, format: FrameFormat, timestamp: number): void {
     if (this.ctx.paused()) return;
     const who = this.ctx.videoSource(dataOpt);
     // No message at all while the camera is off (section 3).
     if (!who?.camera) return;
-    const frame = this.ctx.frames.get(who, size);
+    const frame = this.ctx.frames.get(who, size, format);
     if (!frame) return;
     const bytes = mediaMessage(MsgType.MEDIA_DATA_VIDEO, who, frame, timestamp, this.ctx.hostile());
     if (this.socket.sendBytes(bytes)) {

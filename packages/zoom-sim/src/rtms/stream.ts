@@ -32,7 +32,7 @@ import type { SimMeeting, SimParticipant } from "../meeting.ts";
 import type { AppCredentials } from "../options.ts";
 import { type AdmissionState, admitMedia, admitSignaling } from "./admission.ts";
 import { garbageMessage, hostileEvent } from "./hostile.ts";
-import { MediaPump } from "./media-pump.ts";
+import { formatFor, MediaPump, sizeFor } from "./media-pump.ts";
 import { ReconnectWindows } from "./reconnect-windows.ts";
 import type { RtmsSocket } from "./rtms-socket.ts";
 import {
@@ -338,8 +338,9 @@ export class RtmsStream {
       socket.terminate();
     });
     // Warm the frame cache for whoever is on screen, so the first frame after msg 7 is ready.
-    const size = accepted.video?.resolution === 1 ? "sd" : "hd";
-    for (const p of this.meeting.participants) void this.host.frames.prepare(p, size).catch(() => {});
+    const size = sizeFor(accepted.video?.resolution);
+    const format = formatFor(accepted.video?.codec);
+    for (const p of this.meeting.participants) void this.host.frames.prepare(p, size, format).catch(() => {});
     this.#log.info({ mediaType: type, connections: this.counters.mediaConnections }, "media connected");
     this.host.emit("media-connected", { streamId: this.id, mediaType: type });
   }

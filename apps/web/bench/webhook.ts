@@ -1,5 +1,6 @@
-// Webhook burst benchmark (issue 9). Against the portal's real route handlers (bench/route-host.ts over
-// node:http, or a running portal with BENCH_BASE_URL), with real Postgres and Redis, it measures:
+// Webhook burst benchmark (issue 9). Against the portal's real route handlers, served either by
+// bench/route-host.ts over node:http (default: no build needed) or by the built portal (`BENCH_SERVER=next`:
+// `next start` on the existing build), with real Postgres and Redis, it measures:
 //   1. baseline: 500 concurrent GET /api/health (one SELECT 1 and one Redis PING each), same run;
 //   2. 500 concurrent validly signed meeting.rtms_started events: all must be answered 200, p50/p99;
 //   3. 500 unsigned requests at once, with one real signed webhook sent in the middle of them: that
@@ -8,6 +9,8 @@
 //   pnpm --filter @capture/web exec tsx bench/webhook.ts     (BENCH_EVENTS=500, BENCH_LOG_LEVEL=info)
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { createServer } from "node:net";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { encryptSecret, generateKeySpec, parseKeyring, SecretContext } from "@capture/db";
@@ -81,7 +84,47 @@ function signedEvent(base: string, teamId: string, i: number, run: string): [str
   ];
 }
 
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+    srv.on("error", reject);
+  });
+}
+
+async function startNext(env: NodeJS.ProcessEnv): Promise<{ base: string; child: ChildProcess }> {
+  if (!existsSync(path.join(WEB_DIR, ".next", "BUILD_ID"))) {
+    throw new Error("BENCH_SERVER=next needs a build: pnpm --filter @capture/web build");
+  }
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const child = spawn(
+    path.join(WEB_DIR, "node_modules", ".bin", "next"),
+    ["start", "-H", "127.0.0.1", "-p", String(port)],
+    {
+      cwd: WEB_DIR,
+      env: { ...env, NEXT_TELEMETRY_DISABLED: "1", NEXTAUTH_URL: base },
+      stdio: ["ignore", "ignore", "inherit"],
+    },
+  );
+  const deadline = Date.now() + 60_000;
+  while (
+    !(await fetch(`${base}/api/health`).then(
+      (r) => r.ok,
+      () => false,
+    ))
+  ) {
+    if (Date.now() > deadline) throw new Error("portal did not start");
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { base, child };
+}
+
 async function startHost(env: NodeJS.ProcessEnv): Promise<{ base: string; child: ChildProcess }> {
+  if (process.env.BENCH_SERVER === "next") return startNext(env);
   const nodeArgs = process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
   const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "bench/route-host.ts"], {
     cwd: WEB_DIR,
@@ -163,9 +206,10 @@ async function main() {
     const enqueued = await queues.zoomEvents.getJobCounts("waiting", "active", "delayed");
 
     const ms = (v: number) => `${v.toFixed(0)} ms`.padStart(9);
-    console.log(
-      `\n${"phase".padEnd(44)}${"p50".padStart(9)}${"p99".padStart(9)}${"max".padStart(9)}  answers`,
-    );
+    const server =
+      process.env.BENCH_SERVER === "next" ? "next start (the build)" : "route handlers on node:http";
+    console.log(`\nserver: ${server}`);
+    console.log(`${"phase".padEnd(44)}${"p50".padStart(9)}${"p99".padStart(9)}${"max".padStart(9)}  answers`);
     for (const r of [baseline, burst, junkResults]) {
       console.log(`${r.name.padEnd(44)}${ms(r.p50)}${ms(r.p99)}${ms(r.max)}  ${JSON.stringify(r.statuses)}`);
     }

@@ -32,10 +32,12 @@ describe("proxy", () => {
   });
 
   it("runs for everything but static files and the webhook intake", () => {
-    const re = new RegExp(`^${config.matcher[0]!.replace("/(", "/(")}$`);
+    const re = new RegExp(`^${config.matcher[0]!}$`);
     expect(re.test("/api/frames/x")).toBe(true);
     expect(re.test("/sessions/x")).toBe(true);
     expect(re.test("/_next/static/chunk.js")).toBe(false);
     expect(re.test("/api/zoom/webhook/team")).toBe(false);
+    expect(config.matcher[1]).toBe("/api/zoom/webhook/:rest(.*%.*)");
+    expect(call("/api/zoom/webhook/%E0%A4%A").status).toBe(400);
   });
 });

@@ -32,8 +32,12 @@ export function proxy(request: NextRequest) {
 }
 
 export const config = {
-  // Everything but Next's own static files (which carry no ids) and the webhook intake: a proxy that runs
-  // makes Next copy the request body for it, and the webhook reads its body itself, bounded, and refuses a
-  // team id of any other shape with 404 on its own (modules/webhook).
-  matcher: ["/((?!_next/static|_next/image|favicon.ico|api/zoom/webhook/).*)"],
+  matcher: [
+    // Everything but Next's own static files (which carry no ids) and the webhook intake: a proxy that
+    // runs makes Next buffer the request body for it, and the webhook reads its body itself, bounded.
+    "/((?!_next/static|_next/image|favicon.ico|api/zoom/webhook/).*)",
+    // ...except webhook URLs with an escape in them (no team id has one), which Next would otherwise fail
+    // to decode with a 500 before the webhook's own 404 for a bad team id.
+    "/api/zoom/webhook/:rest(.*%.*)",
+  ],
 };

@@ -75,6 +75,11 @@ export type FaultCommand = z.input<typeof faultCommandSchema>;
 export function applyFault(sim: FaultTarget, input: FaultCommand): number {
   const cmd = faultCommandSchema.parse(input);
   const f = sim.faults;
+  /** A switch touches one thing: the simulator. */
+  const set = (apply: () => void) => {
+    apply();
+    return 1;
+  };
   switch (cmd.type) {
     case "drop-media":
       return f.dropMedia(cmd.streamId);
@@ -83,11 +88,9 @@ export function applyFault(sim: FaultTarget, input: FaultCommand): number {
     case "drop-event-ws":
       return sim.dropEventWsClients();
     case "keepalive":
-      f.setKeepAlive(cmd.mode);
-      return 1;
+      return set(() => f.setKeepAlive(cmd.mode));
     case "binary-json":
-      f.setBinaryJson(cmd.on);
-      return 1;
+      return set(() => f.setBinaryJson(cmd.on));
     case "duplicate-rtms-started":
       return f.duplicateRtmsStarted(cmd.streamId);
     case "duplicate-webhook":
@@ -97,47 +100,35 @@ export function applyFault(sim: FaultTarget, input: FaultCommand): number {
     case "failover":
       return f.failover(cmd.streamId);
     case "old-status-numbering":
-      f.setOldStatusNumbering(cmd.on);
-      return 1;
+      return set(() => f.setOldStatusNumbering(cmd.on));
     case "rate-limit":
-      f.rateLimit(cmd.count, cmd.retryAfterSec === undefined ? {} : { retryAfterSec: cmd.retryAfterSec });
-      return 1;
+      return set(() =>
+        f.rateLimit(cmd.count, cmd.retryAfterSec === undefined ? {} : { retryAfterSec: cmd.retryAfterSec }),
+      );
     case "slow-token":
-      f.slowToken(cmd.delayMs);
-      return 1;
+      return set(() => f.slowToken(cmd.delayMs));
     case "revoke-tokens":
-      sim.tokens.revokeAll();
-      return 1;
+      return set(() => sim.tokens.revokeAll());
     case "nul-ids":
-      f.nulIds(cmd.on, cmd.streamId);
-      return 1;
+      return set(() => f.nulIds(cmd.on, cmd.streamId));
     case "non-image-frames":
-      f.nonImageFrames(cmd.kind, cmd.streamId);
-      return 1;
+      return set(() => f.nonImageFrames(cmd.kind, cmd.streamId));
     case "oversized-frames":
-      f.oversizedFrames(cmd.bytes, cmd.streamId);
-      return 1;
+      return set(() => f.oversizedFrames(cmd.bytes, cmd.streamId));
     case "garbage-flood":
       return f.garbageFlood(cmd.socket, cmd.perSecond, cmd.streamId);
     case "bad-timestamps":
-      f.badTimestamps(cmd.kind, cmd.streamId);
-      return 1;
+      return set(() => f.badTimestamps(cmd.kind, cmd.streamId));
     case "endless-stream":
-      f.endless(cmd.on, cmd.streamId);
-      return 1;
+      return set(() => f.endless(cmd.on, cmd.streamId));
     case "foreign-server-urls":
-      if (cmd.where === "media_urls") {
-        f.foreignMediaUrls(cmd.url, cmd.streamId);
-        return 1;
-      }
+      if (cmd.where === "media_urls") return set(() => f.foreignMediaUrls(cmd.url, cmd.streamId));
       if (!cmd.url)
         throw new ZoomSimError("INVALID_ARGUMENT", "foreign-server-urls in rtms_started needs a url");
       return f.foreignServerUrls(cmd.url, cmd.streamId);
     case "video-subscription-refusal":
-      f.refuseVideoSubscription(cmd.userId, cmd.statusCode);
-      return 1;
+      return set(() => f.refuseVideoSubscription(cmd.userId, cmd.statusCode));
     case "clear":
-      f.clear();
-      return 1;
+      return set(() => f.clear());
   }
 }

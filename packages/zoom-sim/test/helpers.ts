@@ -205,3 +205,10 @@ export function answerKeepAlives(s: TestSocket): void {
     if (m.msg_type === 12) s.send({ msg_type: 13, timestamp: m.timestamp });
   });
 }
+
+/** Two cameras on and one off: the media suites' meeting. */
+export const TWO_CAMERAS_AND_ONE_OFF = [
+  { name: "Alice", camera: true },
+  { name: "Bob", camera: true },
+  { name: "Carol", camera: false },
+];

@@ -1,6 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type LiveMeeting, type StreamInfo, startZoomSim, type ZoomSim } from "../src/index.ts";
-import { connectMedia, connectSignaling, delay, type TestSocket } from "./helpers.ts";
+import {
+  connectMedia,
+  connectSignaling,
+  delay,
+  type TestSocket,
+  TWO_CAMERAS_AND_ONE_OFF,
+} from "./helpers.ts";
 
 type Frame = { user_id: number; user_name: string; data: string; length: number; timestamp: number };
 
@@ -15,11 +21,7 @@ describe("RTMS media server", () => {
     sim = await startZoomSim({ audio: false });
     meeting = sim.createMeeting({
       number: "81234567890",
-      participants: [
-        { name: "Alice", camera: true },
-        { name: "Bob", camera: true },
-        { name: "Carol", camera: false },
-      ],
+      participants: TWO_CAMERAS_AND_ONE_OFF,
     });
     info = await meeting.startRtms();
     sig = (await connectSignaling(sim, info)).sig;

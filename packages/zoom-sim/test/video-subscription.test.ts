@@ -6,7 +6,13 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type LiveMeeting, type StreamInfo, startZoomSim, type ZoomSim } from "../src/index.ts";
-import { answerKeepAlives, connectMedia, connectSignaling, type TestSocket } from "./helpers.ts";
+import {
+  answerKeepAlives,
+  connectMedia,
+  connectSignaling,
+  type TestSocket,
+  TWO_CAMERAS_AND_ONE_OFF,
+} from "./helpers.ts";
 
 type Frame = { user_id: number; user_name: string };
 type Msg = Record<string, unknown>;
@@ -24,11 +30,7 @@ describe("data_opt 4: individual video subscriptions", () => {
     sim = await startZoomSim({ audio: false, keepAliveIntervalMs: 80, videoSubscriptionDelayMs: delayMs });
     meeting = sim.createMeeting({
       number: "81234567890",
-      participants: [
-        { name: "Alice", camera: true },
-        { name: "Bob", camera: true },
-        { name: "Carol", camera: false },
-      ],
+      participants: TWO_CAMERAS_AND_ONE_OFF,
     });
     info = await meeting.startRtms();
     sig = (await connectSignaling(sim, info)).sig;

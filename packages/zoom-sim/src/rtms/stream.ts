@@ -8,7 +8,6 @@ import {
   DataOpt,
   EventType,
   type MediaHandshakeReq,
-  type MediaHandshakeResp,
   type MediaParams,
   MsgType,
   mediaHandshakeResp,
@@ -16,7 +15,6 @@ import {
   type ServerUrls,
   SessionState,
   type SignalingHandshakeReq,
-  type SignalingHandshakeResp,
   StatusCode,
   StopReason,
   StreamState,
@@ -242,31 +240,32 @@ export class RtmsStream {
     };
   }
 
-  /** How Zoom refuses either handshake: the answer echoes the request's sequence, then a normal close (1000) with the same reason text. */
-  #refuse(socket: RtmsSocket, answer: SignalingHandshakeResp | MediaHandshakeResp, sequence?: number): void {
-    this.#log.debug(
-      { statusCode: answer.status_code, reason: answer.reason, socket: socket.label },
-      "rtms handshake refused",
-    );
+  /**
+   * How Zoom refuses either handshake: the answer (msg 2 or 4) echoes the request's sequence, then a normal
+   * close (1000) with the same reason text. Counted and emitted per socket kind, logged at debug.
+   */
+  #refuse(socket: RtmsSocket, code: number, sequence: number | undefined): void {
+    const signaling = socket.kind === "signaling";
+    const wire = this.host.faults.oldStatusNumbering ? (OLD_NUMBERING[code] ?? code) : code;
+    const reason = statusText(code);
+    const answer = signaling
+      ? signalingHandshakeResp(wire, undefined, reason)
+      : mediaHandshakeResp(wire, undefined, reason);
+    if (signaling) this.counters.signalingRejected++;
+    else this.counters.mediaRejected++;
+    this.#log.debug({ statusCode: wire, reason, socket: socket.label }, "rtms handshake refused");
     socket.send({ ...answer, sequence: sequence ?? 0 });
-    socket.close(1000, answer.reason ?? "");
-  }
-
-  #wireStatus(code: number): number {
-    return this.host.faults.oldStatusNumbering ? (OLD_NUMBERING[code] ?? code) : code;
+    socket.close(1000, reason);
+    this.host.emit(signaling ? "signaling-rejected" : "media-rejected", {
+      streamId: this.id,
+      statusCode: code,
+    });
   }
 
   acceptSignaling(socket: RtmsSocket, req: SignalingHandshakeReq, serverId: string): void {
     const admitted = admitSignaling(req, serverId, this.#admissionState());
     if (!admitted.ok) {
-      const code = admitted.statusCode;
-      this.counters.signalingRejected++;
-      this.#refuse(
-        socket,
-        signalingHandshakeResp(this.#wireStatus(code), undefined, statusText(code)),
-        req.sequence,
-      );
-      this.host.emit("signaling-rejected", { streamId: this.id, statusCode: code });
+      this.#refuse(socket, admitted.statusCode, req.sequence);
       return;
     }
     this.#signaling = socket;
@@ -296,14 +295,7 @@ export class RtmsStream {
   acceptMedia(socket: RtmsSocket, req: MediaHandshakeReq, rawParams: unknown, serverId: string): void {
     const admitted = admitMedia(req, rawParams, serverId, this.#admissionState());
     if (!admitted.ok) {
-      const code = admitted.statusCode;
-      this.counters.mediaRejected++;
-      this.#refuse(
-        socket,
-        mediaHandshakeResp(this.#wireStatus(code), undefined, statusText(code)),
-        req.sequence,
-      );
-      this.host.emit("media-rejected", { streamId: this.id, statusCode: code });
+      this.#refuse(socket, admitted.statusCode, req.sequence);
       return;
     }
     const accepted = admitted.value;

@@ -21,7 +21,7 @@ const INVALID_TOKEN = { code: 124, message: "Invalid access token." };
 const DEFAULT_PAGE_SIZE = 30;
 const MAX_PAGE_SIZE = 300;
 
-// Zoom accepts meeting numbers and passcodes as strings or numbers (section 7): normalise to strings.
+// Zoom accepts meeting numbers and passcodes as strings or numbers (README, "Behaviour worth knowing").
 const stringish = z.union([z.string(), z.number()]).transform((v) => String(v));
 const roomEventSchema = z.discriminatedUnion("method", [
   z.object({

@@ -104,7 +104,7 @@ export class MediaPump {
   #sendFrame(dataOpt: number, size: FrameSize, format: FrameFormat, timestamp: number): void {
     if (this.ctx.paused()) return;
     const who = this.ctx.videoSource(dataOpt);
-    // No message at all while the camera is off (section 3).
+    // No message at all while the camera is off (README, "Behaviour worth knowing").
     if (!who?.camera) return;
     const frame = this.ctx.frames.get(who, size, format);
     if (!frame) return;

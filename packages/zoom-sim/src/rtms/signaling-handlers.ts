@@ -95,6 +95,11 @@ export class EventFeed {
   onMeetingChange(change: MeetingChange): void {
     const event = eventFor(change);
     if (this.#subscribed.has(event.event_type)) this.send(event);
+    // Joining with the camera on is also a camera coming on: Zoom reports both, so a client that watches
+    // only video on/off (individual-video rotation) learns about a late joiner's camera.
+    if (change.type === "join" && change.participant.camera) {
+      this.onMeetingChange({ type: "camera", participant: change.participant, on: true });
+    }
   }
 }
 

@@ -2,6 +2,7 @@
 // a revoked stream and hostile participant names.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  expectFilesMatchRows,
   frameCount,
   type Harness,
   listFiles,
@@ -34,14 +35,6 @@ async function stopAndWait(streamId: string, live: { stopRtms(reason?: number): 
     15_000,
     describeWorkers,
   );
-}
-
-/** Frames are unique per (participant, timestamp) by constraint; this also proves disk and rows agree. */
-async function expectFilesMatchRows(sessionId: string) {
-  const rows = await h.testDb.db.frame.findMany({ where: { sessionId }, select: { storageKey: true } });
-  const files = (await listFiles(h.framesDir)).filter((f) => f.startsWith(`${sessionId}/`));
-  expect(files).toEqual(rows.map((r) => r.storageKey).sort());
-  return rows.length;
 }
 
 describe("duplicates", () => {
@@ -113,7 +106,7 @@ describe("dropped sockets and failover", () => {
     expect(await db.sessionEvent.count({ where: { sessionId, type: "FAILOVER" } })).toBe(1);
     await stopAndWait(streamId, live);
 
-    const stored = await expectFilesMatchRows(sessionId);
+    const stored = await expectFilesMatchRows(h, sessionId);
     const timestamps = (
       await db.frame.findMany({
         where: { sessionId },
@@ -164,7 +157,7 @@ describe("hostile participant names", () => {
       await waitUntil(async () => (await frameCount(h, sessionId)) >= before + 2, 15_000, describeWorkers);
     }
     await stopAndWait(streamId, live);
-    await expectFilesMatchRows(sessionId);
+    await expectFilesMatchRows(h, sessionId);
     const files = await listFiles(h.framesDir);
     const folders = new Set<string>();
     for (const file of files) {

@@ -11,6 +11,7 @@ import { type CaptureMode, generateKeySpec } from "@capture/db";
 import { createTestDatabase, type TestDatabase } from "@capture/db/testing";
 import { JobQueues, redisConnection } from "@capture/jobs";
 import { startZoomSim, type ZoomSim, type ZoomSimOptions } from "@capture/zoom-sim";
+import { expect } from "vitest";
 
 export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const WORKER_DIR = path.resolve(import.meta.dirname, "../..");
@@ -218,6 +219,14 @@ export async function startStream(
     () => h.workers.map((w) => w.describe()).join("\n---\n"),
   );
   return { live, streamId: info.streamId, sessionId, meetingId: meeting.id };
+}
+
+/** The session's files on disk and its Frame rows name exactly the same frames; returns how many. */
+export async function expectFilesMatchRows(h: Harness, sessionId: string): Promise<number> {
+  const rows = await h.testDb.db.frame.findMany({ where: { sessionId }, select: { storageKey: true } });
+  const files = (await listFiles(h.framesDir)).filter((f) => f.startsWith(`${sessionId}/`));
+  expect(files).toEqual(rows.map((r) => r.storageKey).sort());
+  return rows.length;
 }
 
 export async function frameCount(h: Harness, sessionId: string) {

@@ -1,3 +1,4 @@
+export { subscribeOutcome } from "./outcome.ts";
 export {
   type CoverageEvent,
   CoverageScheduler,
@@ -6,4 +7,3 @@ export {
   type SubscribeOutcome,
   type TurnEndReason,
 } from "./scheduler.ts";
-export { subscribeOutcome } from "./outcome.ts";

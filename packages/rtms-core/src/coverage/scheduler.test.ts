@@ -4,7 +4,12 @@ import { type CoverageEvent, CoverageScheduler, type SubscribeOutcome } from "./
 
 /** A scheduler whose msg 28 answers are scripted per user (default OK), with every request recorded. */
 function setup(
-  opts: { slots?: number; dwellMs?: number; framesPerTurn?: number; answers?: Record<string, SubscribeOutcome> } = {},
+  opts: {
+    slots?: number;
+    dwellMs?: number;
+    framesPerTurn?: number;
+    answers?: Record<string, SubscribeOutcome>;
+  } = {},
 ) {
   const clock = new ManualClock();
   const requests: string[] = [];
@@ -82,10 +87,9 @@ describe("CoverageScheduler", () => {
     scheduler.left("b");
     await settle();
     expect(requests).toEqual(["a", "b", "c"]);
-    expect(events.filter((e) => e.type === "turn_ended").map((e) => e.type === "turn_ended" && e.why)).toEqual([
-      "video_off",
-      "left",
-    ]);
+    expect(
+      events.filter((e) => e.type === "turn_ended").map((e) => e.type === "turn_ended" && e.why),
+    ).toEqual(["video_off", "left"]);
     expect(scheduler.queue).toEqual([]);
     expect(scheduler.subscribed).toEqual(["c"]);
   });
@@ -115,9 +119,9 @@ describe("CoverageScheduler", () => {
     await settle();
     // Both refusals are handled without waiting a dwell: "c" is subscribed right away.
     expect(requests).toEqual(["ghost", "odd", "c"]);
-    expect(events.filter((e) => e.type === "refused").map((e) => e.type === "refused" && e.statusCode)).toEqual([
-      4, 45,
-    ]);
+    expect(
+      events.filter((e) => e.type === "refused").map((e) => e.type === "refused" && e.statusCode),
+    ).toEqual([4, 45]);
     await tick(1_000);
     // "ghost" is never asked again; "odd" is asked again (refused again) and "c" takes the slot back.
     expect(requests).toEqual(["ghost", "odd", "c", "odd", "c"]);
@@ -131,6 +135,22 @@ describe("CoverageScheduler", () => {
     expect(requests.filter((r) => r === "ghost")).toHaveLength(2);
   });
 
+  it("asks a refused participant again once per cycle, not never and not first", async () => {
+    const { scheduler, requests, settle, tick } = setup({
+      answers: { odd: { ok: false, kind: "refused", statusCode: 45 } },
+    });
+    scheduler.start();
+    for (const id of ["odd", "a", "b"]) scheduler.videoOn(id);
+    await settle();
+    for (let i = 0; i < 6; i++) {
+      await tick(1_000);
+      scheduler.frameKept(scheduler.subscribed[0]!);
+    }
+    // a and b take turns; odd is tried again each time both were served since its last try (and its
+    // refusal hands the slot on at once, without a dwell).
+    expect(requests).toEqual(["odd", "a", "b", "odd", "a", "b", "odd", "a", "b", "odd", "a"]);
+  });
+
   it("treats 44 (already subscribed) as a turn that is running", async () => {
     const { scheduler, events, settle } = setup({
       answers: { a: { ok: false, kind: "refused", statusCode: 44, reason: "duplicate video subscription" } },
@@ -142,7 +162,9 @@ describe("CoverageScheduler", () => {
   });
 
   it("retries the same turn when signaling does not answer, then moves on", async () => {
-    const answers: Record<string, SubscribeOutcome> = { a: { ok: false, kind: "unavailable", message: "down" } };
+    const answers: Record<string, SubscribeOutcome> = {
+      a: { ok: false, kind: "unavailable", message: "down" },
+    };
     const { scheduler, requests, settle, tick } = setup({ answers });
     scheduler.start();
     scheduler.videoOn("a");

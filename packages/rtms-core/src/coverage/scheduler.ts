@@ -184,26 +184,44 @@ export class CoverageScheduler {
   #candidate(userId: string): Candidate {
     let c = this.#candidates.get(userId);
     if (!c) {
-      c = { userId, videoOn: false, keptFrames: 0, seq: this.#seq++, fruitlessTurns: 0, unknownToZoom: false };
+      c = {
+        userId,
+        videoOn: false,
+        keptFrames: 0,
+        seq: this.#seq++,
+        fruitlessTurns: 0,
+        unknownToZoom: false,
+      };
       this.#candidates.set(userId, c);
     }
     return c;
   }
 
-  /** Camera-on participants not in a slot, best first. */
+  /**
+   * Camera-on participants not in a slot, best first. A participant whose turns bring nothing (refused,
+   * or no frame in several turns) is "demoted": asked again only once everyone else has been served since
+   * its last try, so it neither hogs the slot (it has the fewest frames) nor is starved forever.
+   */
   #ranked(): Candidate[] {
     const inSlot = new Set(this.#slots.map((s) => s.userId));
-    const tier = (c: Candidate) =>
-      (this.#o.isSatisfied?.(c.userId) ? 2 : 0) + (c.fruitlessTurns >= this.#o.maxFruitlessTurns ? 1 : 0);
-    return [...this.#candidates.values()]
-      .filter((c) => c.videoOn && !c.unknownToZoom && !inSlot.has(c.userId))
-      .sort(
-        (a, b) =>
-          tier(a) - tier(b) ||
-          a.keptFrames - b.keptFrames ||
-          (a.lastServedAt ?? Number.NEGATIVE_INFINITY) - (b.lastServedAt ?? Number.NEGATIVE_INFINITY) ||
-          a.seq - b.seq,
+    const waiting = [...this.#candidates.values()].filter(
+      (c) => c.videoOn && !c.unknownToZoom && !inSlot.has(c.userId),
+    );
+    const demoted = (c: Candidate) => c.fruitlessTurns >= this.#o.maxFruitlessTurns;
+    const active = [...this.#candidates.values()].filter((c) => c.videoOn && !c.unknownToZoom && !demoted(c));
+    const due = (c: Candidate) =>
+      active.every(
+        (o) => o === c || (o.lastServedAt !== undefined && o.lastServedAt > (c.lastServedAt ?? -1)),
       );
+    const tier = (c: Candidate) =>
+      (this.#o.isSatisfied?.(c.userId) ? 2 : 0) + (demoted(c) && !due(c) ? 1 : 0);
+    return waiting.sort(
+      (a, b) =>
+        tier(a) - tier(b) ||
+        a.keptFrames - b.keptFrames ||
+        (a.lastServedAt ?? Number.NEGATIVE_INFINITY) - (b.lastServedAt ?? Number.NEGATIVE_INFINITY) ||
+        a.seq - b.seq,
+    );
   }
 
   /** Gives every free slot to the best waiting participant. */
@@ -221,12 +239,13 @@ export class CoverageScheduler {
   #rotate(i: number, why: TurnEndReason): void {
     const slot = this.#slots[i]!;
     if (slot.pending) return;
+    // The turn is over for ranking purposes before the next one is chosen: "served since" must count it.
+    const current = slot.userId === undefined ? undefined : this.#candidates.get(slot.userId);
+    if (current) current.lastServedAt = this.#clock.now();
     const next = this.#ranked()[0];
     if (!next) {
       // Nobody else wants the slot: the current participant keeps it (re-subscribing would earn a 44).
       if (slot.userId !== undefined) {
-        const c = this.#candidates.get(slot.userId);
-        if (c) c.lastServedAt = this.#clock.now();
         slot.keptThisTurn = 0;
         this.#armDwell(i);
       }

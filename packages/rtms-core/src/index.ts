@@ -16,15 +16,19 @@ export {
 } from "./event-ws/index.ts";
 export { type LogFn, type Logger, silentLogger } from "./logger.ts";
 export {
+  Codec,
   checkAllowedUrl,
+  DataOpt,
   DEFAULT_ALLOWED_HOSTS,
   EventType,
   isAllowedUrl,
+  MediaType,
   MIN_TLS_VERSION,
   MsgType,
   ProtocolError,
   type ProtocolErrorCode,
   parseAllowedHosts,
+  Resolution,
   rtmsSignature,
   SessionState,
   type StatusClassification,

@@ -1,5 +1,5 @@
 // RtmsSession against a scripted RTMS server on 127.0.0.1: handshakes, keep-alive, every reconnection rule
-// of zoom-interfaces.md section 4, stop handling, failover and close. Reconnect delays are injected (tens of
+// of PROTOCOL.md section 5, stop handling, failover and close. Reconnect delays are injected (tens of
 // ms), so each test runs in well under a second.
 import { afterEach, describe, expect, it } from "vitest";
 import { silentLogger } from "../src/logger.ts";

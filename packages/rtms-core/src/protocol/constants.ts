@@ -1,6 +1,6 @@
 // Every enum of the RTMS protocol, as `as const` objects plus a type of their values. (TypeScript `const enum`
 // does not survive `isolatedModules` across packages, and Zoom sends plain integers anyway: a value outside
-// a table is data to classify, not a crash.) Numbers and meanings: shared/docs/zoom-interfaces.md, sections 2-4.
+// a table is data to classify, not a crash.) Numbers and meanings: PROTOCOL.md section 12.
 
 type ValueOf<T> = T[keyof T];
 
@@ -302,7 +302,7 @@ export function stopReasonText(reason: number): string {
 }
 
 /**
- * Stop reasons that mean the stream died abnormally (zoom-interfaces.md section 4: 10-19 and 24). Reconnecting
+ * Stop reasons that mean the stream died abnormally (PROTOCOL.md section 12: 10-19 and 24). Reconnecting
  * is pointless after ANY stop; after these a full restart through the REST API is the only way back, so a
  * caller may want to start the stream again, which it would not after "meeting ended".
  */

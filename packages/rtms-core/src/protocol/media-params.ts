@@ -1,4 +1,4 @@
-// The media-parameter rules a server enforces on msg 3 (zoom-interfaces.md section 3). The client calls this
+// The media-parameter rules a server enforces on msg 3 (PROTOCOL.md section 3). The client calls this
 // BEFORE sending a handshake (a bad configuration fails locally with the exact code Zoom would answer), and
 // the simulator calls the same function to answer handshakes: one rule book for both sides.
 import { Codec, ContentType, DataOpt, Resolution, StatusCode, statusText } from "./constants.ts";

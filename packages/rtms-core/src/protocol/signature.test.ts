@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { rtmsSignature } from "./signature.ts";
 
 describe("rtmsSignature", () => {
-  it("matches the test vector in zoom-interfaces.md", () => {
+  it("matches Zoom's published test vector (PROTOCOL.md section 2)", () => {
     expect(
       rtmsSignature({
         clientId: "test-client-id",

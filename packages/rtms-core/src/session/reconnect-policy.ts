@@ -1,5 +1,5 @@
 // When and whether to try again. The session asks the policy after every failure; `null` means give up.
-// Defaults follow zoom-interfaces.md section 4: 3 s doubling to 30 s within Zoom's ~60 s reconnect window,
+// Defaults follow Zoom's rules (PROTOCOL.md section 5): 3 s doubling to 30 s within Zoom's ~60 s reconnect window,
 // and for a "duplicate" answer right after a reconnect (the old socket is still registered on Zoom's side)
 // 1.5 s x 2^n, 3 times.
 

@@ -1,6 +1,6 @@
 // RtmsSession: one RTMS stream, end to end. It owns the signaling socket and the media socket(s), keeps them
-// alive, turns Zoom's messages into typed events, and applies the reconnection table of zoom-interfaces.md
-// section 4. Recovery is a single "reconcile" step (signaling first, then every missing media socket, each
+// alive, turns Zoom's messages into typed events, and applies the reconnection table of PROTOCOL.md
+// section 5. Recovery is a single "reconcile" step (signaling first, then every missing media socket, each
 // followed by a ready ack) run after a delay from the ReconnectPolicy, so each rule of the table only has to
 // say WHAT broke: a dropped media socket is re-opened alone, a dropped signaling socket alone, and
 // failover/interruption close everything first. A generation counter discards work started before a

@@ -2,7 +2,7 @@ import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { signWebhook, urlValidationResponse, verifyWebhookSignature } from "./signature.ts";
 
-// Computed here independently of the module, from the rule in zoom-interfaces.md section 1a.
+// Computed here independently of the module, from the rule in PROTOCOL.md section 13.
 const SECRET = "webhook-secret-token";
 const BODY =
   '{"event":"meeting.rtms_started","event_ts":1732406400000,"payload":{"meeting_uuid":"abc==","rtms_stream_id":"s-1","server_urls":"wss://sig.example/ws"}}';

@@ -39,6 +39,8 @@ function serviceEnv(name: string): Record<string, string> {
 }
 
 const seedAliases = ["ZM_CLIENT_ID", "ZM_CLIENT_SECRET", "S2S_ZM_CLIENT_ID", "S2S_ZM_CLIENT_SECRET"];
+/** Read by the AWS SDK's default credential chain, not by our env schemas (documented in the README). */
+const sdkVariables = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"];
 
 describe("compose environment matches each app's env schema", () => {
   it("the worker starts with what compose gives it, and reads every key compose sets", () => {
@@ -46,7 +48,7 @@ describe("compose environment matches each app's env schema", () => {
     const parsed = loadWorkerEnv(env);
     expect(parsed.DATABASE_URL).toBe("postgresql://capture:capture@postgres:5432/capture");
     expect(parsed.HEALTH_HOST).toBe("0.0.0.0");
-    const known = new Set([...Object.keys(WorkerEnvSchema.shape), ...seedAliases]);
+    const known = new Set([...Object.keys(WorkerEnvSchema.shape), ...seedAliases, ...sdkVariables]);
     expect(Object.keys(env).filter((k) => !known.has(k))).toEqual([]);
   });
 
@@ -55,16 +57,44 @@ describe("compose environment matches each app's env schema", () => {
     const parsed = parseWebEnv(env);
     expect(parsed.NODE_ENV).toBe("production");
     expect(parsed.FRAMES_DIR).toBe(serviceEnv("worker").FRAMES_DIR);
-    expect(Object.keys(env).filter((k) => !(k in WebEnvSchema.shape))).toEqual([]);
+    expect(Object.keys(env).filter((k) => !(k in WebEnvSchema.shape) && !sdkVariables.includes(k))).toEqual(
+      [],
+    );
   });
 
   it("the worker and the portal share the database, Redis, the keyring and the frame store", () => {
     const worker = serviceEnv("worker");
     const web = serviceEnv("web");
-    for (const key of ["DATABASE_URL", "REDIS_URL", "CAPTURE_ENCRYPTION_KEYS", "FRAMES_DIR"]) {
+    for (const key of [
+      "DATABASE_URL",
+      "REDIS_URL",
+      "CAPTURE_ENCRYPTION_KEYS",
+      "FRAMES_DIR",
+      "FRAME_STORE",
+      "S3_ENDPOINT",
+      "S3_BUCKET",
+      "S3_REGION",
+      "S3_FORCE_PATH_STYLE",
+      ...sdkVariables,
+    ]) {
       expect(web[key], key).toBe(worker[key]);
     }
     expect(serviceEnv("migrate").DATABASE_URL).toBe(worker.DATABASE_URL);
+  });
+
+  it("with FRAME_STORE=s3 both apps use MinIO's bucket, path-style", () => {
+    for (const parsed of [
+      loadWorkerEnv({ ...serviceEnv("worker"), FRAME_STORE: "s3" }),
+      parseWebEnv({ ...serviceEnv("web"), FRAME_STORE: "s3" }),
+    ]) {
+      expect(parsed).toMatchObject({
+        FRAME_STORE: "s3",
+        S3_ENDPOINT: "http://minio:9000",
+        S3_BUCKET: "capture-frames",
+        S3_FORCE_PATH_STYLE: true,
+      });
+    }
+    expect(loadWorkerEnv(serviceEnv("worker")).FRAME_STORE).toBe("local");
   });
 
   it("a missing required variable stops each app with a message naming it", () => {

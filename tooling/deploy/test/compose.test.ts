@@ -14,8 +14,11 @@ const Service = z.object({
   image: z.string().optional(),
   build: z.object({ context: z.string(), dockerfile: z.string() }).optional(),
   command: z.array(z.string()).optional(),
+  entrypoint: z.array(z.string()).optional(),
   environment: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
-  depends_on: z.record(z.string(), z.object({ condition: z.string() })).optional(),
+  depends_on: z
+    .record(z.string(), z.object({ condition: z.string(), required: z.boolean().optional() }))
+    .optional(),
   healthcheck: z.object({ test: z.array(z.string()) }).optional(),
   profiles: z.array(z.string()).optional(),
   restart: z.string().optional(),
@@ -31,9 +34,11 @@ const compose = Compose.parse(
 const services = compose.services;
 
 describe("docker-compose.yml", () => {
-  it("has the product's services, zoom-sim only under the demo profile", () => {
+  it("has the product's services, zoom-sim only under the demo profile, MinIO only under s3", () => {
     expect(Object.keys(services).sort()).toEqual([
       "migrate",
+      "minio",
+      "minio-init",
       "postgres",
       "redis",
       "web",
@@ -41,6 +46,8 @@ describe("docker-compose.yml", () => {
       "zoom-sim",
     ]);
     expect(services["zoom-sim"]!.profiles).toEqual(["demo"]);
+    expect(services.minio!.profiles).toEqual(["s3"]);
+    expect(services["minio-init"]!.profiles).toEqual(["s3"]);
     for (const name of ["postgres", "redis", "migrate", "worker", "web"]) {
       expect(services[name]!.profiles, name).toBeUndefined();
     }
@@ -51,6 +58,9 @@ describe("docker-compose.yml", () => {
       for (const [dep, { condition }] of Object.entries(service.depends_on ?? {})) {
         const target = services[dep];
         expect(target, `${name} depends on unknown ${dep}`).toBeDefined();
+        // A dependency in a profile the service is not in must be optional, or plain `up` fails.
+        const inactive = target!.profiles?.some((p) => !(service.profiles ?? []).includes(p)) ?? false;
+        if (inactive) expect(service.depends_on![dep]!.required, `${name} -> ${dep} is optional`).toBe(false);
         if (condition === "service_healthy") {
           expect(
             target!.healthcheck,
@@ -63,10 +73,12 @@ describe("docker-compose.yml", () => {
       }
     }
     expect(services.migrate!.depends_on).toEqual({ postgres: { condition: "service_healthy" } });
+    expect(services["minio-init"]!.depends_on).toEqual({ minio: { condition: "service_healthy" } });
     for (const app of ["worker", "web"]) {
       expect(services[app]!.depends_on).toMatchObject({
         migrate: { condition: "service_completed_successfully" },
         redis: { condition: "service_healthy" },
+        "minio-init": { condition: "service_completed_successfully", required: false },
       });
       expect(services[app]!.healthcheck, `${app} has a healthcheck`).toBeDefined();
     }
@@ -97,7 +109,8 @@ describe("docker-compose.yml", () => {
       expect(existsSync(full), `${file} exists`).toBe(true);
       const text = readFileSync(full, "utf8");
       expect(text.match(/^FROM /gm)?.length ?? 0, `${file} is multi-stage`).toBeGreaterThanOrEqual(2);
-      expect(text, `${file} prunes the workspace`).toMatch(/turbo prune @capture\//);
+      // The RUN lines are image-steps.sh steps (image-replay.test.ts replays them); prune is turbo's.
+      expect(text, `${file} prunes the workspace`).toMatch(/image-steps\.sh prune (worker|web|zoom-sim) /);
       expect(text, `${file} pins pnpm`).toContain("pnpm@10.34.9");
       const lastUser = [...text.matchAll(/^USER (\S+)/gm)].at(-1)?.[1];
       expect(lastUser, `${file} ends as a non-root user`).toBeDefined();
@@ -112,10 +125,25 @@ describe("docker-compose.yml", () => {
       "NEXTAUTH_SECRET",
       "ZOOM_CLIENT_SECRET",
       "S2S_ZOOM_CLIENT_SECRET",
+      "AWS_SECRET_ACCESS_KEY",
+      "MINIO_ROOT_PASSWORD",
     ]) {
       for (const line of text.split("\n").filter((l) => l.trim().startsWith(`${key}:`))) {
         expect(line, key).toMatch(/\$\{/);
       }
     }
+  });
+});
+
+describe("the s3 profile", () => {
+  it("gives MinIO the same login the apps' AWS SDK reads, and creates the bucket the apps use", () => {
+    const appEnv = services.worker!.environment!;
+    const minio = services.minio!.environment!;
+    expect(minio.MINIO_ROOT_USER).toBe(appEnv.AWS_ACCESS_KEY_ID);
+    expect(minio.MINIO_ROOT_PASSWORD).toBe(appEnv.AWS_SECRET_ACCESS_KEY);
+    expect(services["minio-init"]!.environment!.S3_BUCKET).toBe(appEnv.S3_BUCKET);
+    expect(services["minio-init"]!.command!.join(" ")).toContain("mc mb --ignore-existing");
+    expect(services.minio!.image).toMatch(/^minio\/minio:RELEASE\./);
+    expect(services.minio!.healthcheck).toBeDefined();
   });
 });

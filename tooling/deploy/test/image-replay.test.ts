@@ -1,0 +1,150 @@
+// The worker image, proven without a Docker engine: replay-image.sh runs the Dockerfile's own steps
+// (image-steps.sh) in plain folders, offline, and the worker then starts from the runner folder alone,
+// running the Dockerfile's CMD from its WORKDIR, against the local Postgres and Redis.
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { createEmptyDatabase } from "@capture/db/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const root = path.resolve(import.meta.dirname, "../../..");
+const read = (file: string) => readFileSync(path.join(root, file), "utf8");
+
+/** The steps a Dockerfile's RUN lines take, in order. */
+function dockerfileSteps(file: string): string[] {
+  return [...read(file).matchAll(/^RUN .*image-steps\.sh (\S+)/gm)].map((m) => m[1]!);
+}
+
+function dockerfileCmd(file: string): { workdir: string; cmd: string[] } {
+  const text = read(file);
+  const runner = text.slice(text.lastIndexOf("\nFROM "));
+  const workdir = [...runner.matchAll(/^WORKDIR (\S+)/gm)].at(-1)![1]!;
+  const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(runner)![1]!) as string[];
+  return { workdir, cmd };
+}
+
+/** Runs a command to completion; rejects with its output when it fails. */
+function run(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }) {
+  return new Promise<string>((resolve, reject) => {
+    const child = spawn(command, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    child.on("error", reject);
+    child.on("exit", (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${command} exited ${code}:\n${out}`)),
+    );
+  });
+}
+
+/** The environment of a fresh container: no repository tools on PATH, nothing inherited but basics. */
+function containerEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const pathDirs = (process.env.PATH ?? "").split(":").filter((d) => !d.includes("node_modules"));
+  return { PATH: pathDirs.join(":"), HOME: process.env.HOME, NODE_ENV: "production", ...extra };
+}
+
+describe("worker image replay", () => {
+  let work: string;
+  let image: string;
+  let replayOutput = "";
+
+  beforeAll(async () => {
+    work = await mkdtemp(path.join(tmpdir(), "image-replay-"));
+    replayOutput = await run("bash", [path.join(root, "tooling/deploy/replay-image.sh"), "worker", work], {
+      cwd: root,
+      env: { ...process.env, IMAGE_STEPS_OFFLINE: "1" },
+    });
+    image = path.join(work, "image");
+  }, 300_000);
+  afterAll(async () => {
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  it("the Dockerfiles and the replay take the same steps", () => {
+    const replay = [...read("tooling/deploy/replay-image.sh").matchAll(/bash "\$steps" (\S+)/g)].map(
+      (m) => m[1],
+    );
+    for (const file of ["apps/worker/Dockerfile", "apps/web/Dockerfile", "packages/zoom-sim/Dockerfile"]) {
+      expect(dockerfileSteps(file), file).toEqual(["prune", "install-all", "build", "install-prod"]);
+      expect(replay, file).toEqual(dockerfileSteps(file));
+    }
+  });
+
+  it("installs production dependencies only, offline, and compiles the worker to JavaScript", () => {
+    expect(replayOutput).toMatch(/node_modules_bytes=\d+/);
+    const installed = readdirSync(path.join(image, "node_modules/.pnpm"));
+    for (const devOnly of ["vitest@", "@vitest+", "@biomejs+biome@", "turbo@", "s3rver@"]) {
+      expect(
+        installed.filter((name) => name.startsWith(devOnly)),
+        devOnly,
+      ).toEqual([]);
+    }
+    expect(existsSync(path.join(image, "apps/worker/dist/main.js"))).toBe(true);
+    const { workdir, cmd } = dockerfileCmd("apps/worker/Dockerfile");
+    expect(workdir).toBe("/repo/apps/worker");
+    expect(cmd[0]).toBe("node");
+    expect(cmd.join(" ")).not.toMatch(/tsx|\.ts\b/);
+  });
+
+  describe("started from the image folder alone", () => {
+    let database: { url: string; drop(): Promise<void> };
+    let worker: ChildProcess | undefined;
+    beforeAll(async () => {
+      database = await createEmptyDatabase("replay");
+    });
+    afterAll(async () => {
+      worker?.kill("SIGKILL");
+      await database?.drop();
+    });
+
+    it("migrates with compose's migrate command, then the worker answers /health and /health/ready", async () => {
+      // compose runs the migration in the worker image: `pnpm --filter @capture/db migrate:deploy`.
+      await run("pnpm", ["--filter", "@capture/db", "migrate:deploy"], {
+        cwd: path.join(image, "apps/worker"),
+        env: containerEnv({ DATABASE_URL: database.url }),
+      });
+
+      const { workdir, cmd } = dockerfileCmd("apps/worker/Dockerfile");
+      const cwd = path.join(image, path.relative("/repo", workdir));
+      const child = spawn(cmd[0]!, cmd.slice(1), {
+        cwd,
+        env: containerEnv({
+          DATABASE_URL: database.url,
+          REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+          CAPTURE_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString("base64")}`,
+          QUEUE_PREFIX: `replay-${randomBytes(4).toString("hex")}`,
+          FRAMES_DIR: path.join(work, "frames"),
+          HEALTH_HOST: "127.0.0.1",
+          HEALTH_PORT: "0",
+        }),
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      worker = child;
+      let stderr = "";
+      child.stderr!.on("data", (d) => (stderr += d));
+      const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+      // The log line that says where /health listens (HEALTH_PORT=0 picks a free port).
+      const port = await new Promise<number>((resolve, reject) => {
+        const lines = createInterface({ input: child.stdout! });
+        lines.on("line", (line) => {
+          const entry = JSON.parse(line) as { msg?: string; port?: number };
+          if (entry.msg === "health server listening") resolve(entry.port!);
+        });
+        void exited.then((code) => reject(new Error(`worker exited ${code} before listening:\n${stderr}`)));
+      });
+
+      const health = await fetch(`http://127.0.0.1:${port}/health`);
+      expect(health.status).toBe(200);
+      const ready = await fetch(`http://127.0.0.1:${port}/health/ready`);
+      expect(ready.status, await ready.text()).toBe(200);
+
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+      worker = undefined;
+    });
+  });
+});

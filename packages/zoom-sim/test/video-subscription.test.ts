@@ -112,7 +112,7 @@ describe("data_opt 4: individual video subscriptions", () => {
       const switched = sim.waitFor("video-subscribed", (e) => e.userId === alice);
       expect(await subscribe(alice)).toMatchObject({ status_code: 0 });
       await switched;
-      const after = await framesFromNow();
+      const after = await framesFromNow(8); // 560 ms: several frame ticks, even if one is skipped under load
       expect(after.filter((f) => f.user_id === bob)).toEqual([]);
       expect(after.some((f) => f.user_id === alice)).toBe(true);
       expect(meeting.stream!.videoSubscription).toBe(alice);

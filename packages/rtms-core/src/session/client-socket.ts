@@ -4,10 +4,12 @@
 
 import type { Logger } from "../logger.ts";
 import type { HandshakeCredentials } from "../protocol/builders.ts";
+import type { ProtocolError } from "../protocol/errors.ts";
 import type { MediaHandshakeResp, RtmsMessage, SignalingHandshakeResp } from "../protocol/messages.ts";
 import { classifyStatus } from "../protocol/status.ts";
-import type { Clock } from "./clock.ts";
-import { SocketConnection } from "./connection.ts";
+import { type Clock, systemClock } from "./clock.ts";
+import { type SocketCloseInfo, SocketConnection } from "./connection.ts";
+import { TypedEmitter } from "./emitter.ts";
 import { RtmsSessionError } from "./errors.ts";
 import { waitForMessage } from "./wait-for.ts";
 
@@ -35,6 +37,57 @@ export function clientConnection(opts: ClientSocketOptions, clock: Clock): Socke
     ...(opts.maxMessageBytes !== undefined ? { maxMessageBytes: opts.maxMessageBytes } : {}),
     ...(opts.allowedHosts !== undefined ? { allowedHosts: opts.allowedHosts } : {}),
   });
+}
+
+/** The events every client socket passes on from its connection, beside its own. */
+export type ClientSocketEvents = {
+  keepAlive: [{ timestamp: number; latencyMs: number }];
+  protocolError: [ProtocolError];
+  close: [SocketCloseInfo];
+};
+
+/**
+ * The signaling and media clients' common part: the connection and clock built from the options, the events
+ * passed on as they are, and the calls that go straight to the socket.
+ */
+export abstract class ClientSocket<
+  O extends ClientSocketOptions,
+  E extends ClientSocketEvents & { [K in keyof E]: unknown[] },
+> extends TypedEmitter<E> {
+  protected readonly options: O;
+  protected readonly clock: Clock;
+  protected readonly conn: SocketConnection;
+
+  constructor(options: O) {
+    super();
+    this.options = options;
+    this.clock = options.clock ?? systemClock;
+    this.conn = clientConnection(options, this.clock);
+    const forward = this.emit as (event: keyof ClientSocketEvents, arg: unknown) => boolean;
+    this.conn.on("keepAlive", (k) => forward.call(this, "keepAlive", k));
+    this.conn.on("protocolError", (e) => forward.call(this, "protocolError", e));
+    this.conn.on("close", (c) => forward.call(this, "close", c));
+  }
+
+  get url(): string {
+    return this.options.url;
+  }
+
+  get isOpen(): boolean {
+    return this.conn.isOpen;
+  }
+
+  close(): void {
+    this.conn.close();
+  }
+
+  terminate(): void {
+    this.conn.terminate();
+  }
+
+  whenClosed(): Promise<void> {
+    return this.conn.whenClosed();
+  }
 }
 
 export interface HandshakeSpec<T extends SignalingHandshakeResp | MediaHandshakeResp> {

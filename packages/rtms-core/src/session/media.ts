@@ -4,15 +4,16 @@
 
 import { mediaHandshakeReq } from "../protocol/builders.ts";
 import { MsgType } from "../protocol/constants.ts";
-import type { ProtocolError } from "../protocol/errors.ts";
 import type { MediaFrame } from "../protocol/media-frame.ts";
 import { validateMediaParams } from "../protocol/media-params.ts";
 import type { ChatData, MediaParams, RtmsMessage, TranscriptData } from "../protocol/messages.ts";
 import { classifyStatus } from "../protocol/status.ts";
-import { type ClientSocketOptions, clientConnection, handshake } from "./client-socket.ts";
-import { type Clock, systemClock } from "./clock.ts";
-import type { SocketCloseInfo, SocketConnection } from "./connection.ts";
-import { TypedEmitter } from "./emitter.ts";
+import {
+  ClientSocket,
+  type ClientSocketEvents,
+  type ClientSocketOptions,
+  handshake,
+} from "./client-socket.ts";
 import { RtmsSessionError } from "./errors.ts";
 import { isMsg } from "./wait-for.ts";
 
@@ -22,54 +23,35 @@ export interface MediaClientOptions extends ClientSocketOptions {
   mediaParams: MediaParams;
 }
 
-export type MediaClientEvents = {
+export type MediaClientEvents = ClientSocketEvents & {
   /** Audio, video and share frames (msg 14/15/16), payload still base64 and built on demand. */
   frame: [MediaFrame];
   /** Transcript and chat (msg 17/18): text, small. */
   text: [TranscriptData | ChatData];
-  keepAlive: [{ timestamp: number; latencyMs: number }];
-  protocolError: [ProtocolError];
-  close: [SocketCloseInfo];
 };
 
 const isTextData = (m: RtmsMessage): m is TranscriptData | ChatData =>
   m.msg_type === MsgType.MEDIA_DATA_TRANSCRIPT || m.msg_type === MsgType.MEDIA_DATA_CHAT;
 
-export class MediaClient extends TypedEmitter<MediaClientEvents> {
-  readonly #o: MediaClientOptions;
-  readonly #clock: Clock;
-  readonly #conn: SocketConnection;
+export class MediaClient extends ClientSocket<MediaClientOptions, MediaClientEvents> {
   #sequence = 0;
 
   constructor(opts: MediaClientOptions) {
-    super();
-    this.#o = opts;
-    this.#clock = opts.clock ?? systemClock;
-    this.#conn = clientConnection(opts, this.#clock);
-    this.#conn.on("media", (frame) => this.emit("frame", frame));
-    this.#conn.on("message", (msg) => {
+    super(opts);
+    this.conn.on("media", (frame) => this.emit("frame", frame));
+    this.conn.on("message", (msg) => {
       if (isTextData(msg)) this.emit("text", msg);
     });
-    this.#conn.on("keepAlive", (k) => this.emit("keepAlive", k));
-    this.#conn.on("protocolError", (e) => this.emit("protocolError", e));
-    this.#conn.on("close", (c) => this.emit("close", c));
-  }
-
-  get url(): string {
-    return this.#o.url;
   }
 
   get mediaType(): number {
-    return this.#o.mediaType;
-  }
-
-  get isOpen(): boolean {
-    return this.#conn.isOpen;
+    return this.options.mediaType;
   }
 
   /** Validate, open, handshake. Resolves with the parameters the server accepted. */
   async connect(): Promise<MediaParams> {
-    const checked = validateMediaParams(this.#o.mediaParams);
+    const o = this.options;
+    const checked = validateMediaParams(o.mediaParams);
     if (!checked.ok) {
       throw new RtmsSessionError(
         "INVALID_MEDIA_PARAMS",
@@ -77,28 +59,14 @@ export class MediaClient extends TypedEmitter<MediaClientEvents> {
         classifyStatus(checked.statusCode, checked.reason),
       );
     }
-    const resp = await handshake(this.#conn, {
+    const resp = await handshake(this.conn, {
       socket: "media",
       request: () =>
-        mediaHandshakeReq(this.#o.credentials, this.#o.mediaType, this.#o.mediaParams, {
-          sequence: this.#sequence++,
-        }),
+        mediaHandshakeReq(o.credentials, o.mediaType, o.mediaParams, { sequence: this.#sequence++ }),
       isAnswer: isMsg(MsgType.DATA_HAND_SHAKE_RESP),
-      timeoutMs: this.#o.handshakeTimeoutMs,
-      clock: this.#clock,
+      timeoutMs: o.handshakeTimeoutMs,
+      clock: this.clock,
     });
-    return resp.media_params ?? this.#o.mediaParams;
-  }
-
-  close(): void {
-    this.#conn.close();
-  }
-
-  terminate(): void {
-    this.#conn.terminate();
-  }
-
-  whenClosed(): Promise<void> {
-    return this.#conn.whenClosed();
+    return resp.media_params ?? o.mediaParams;
   }
 }

@@ -12,7 +12,6 @@ import {
   videoSubscriptionReq,
 } from "../protocol/builders.ts";
 import { MsgType } from "../protocol/constants.ts";
-import type { ProtocolError } from "../protocol/errors.ts";
 import type {
   RtmsEvent,
   RtmsMessage,
@@ -24,10 +23,12 @@ import type {
   StreamStateUpdate,
   VideoSubscriptionResp,
 } from "../protocol/messages.ts";
-import { type ClientSocketOptions, clientConnection, handshake } from "./client-socket.ts";
-import { type Clock, systemClock } from "./clock.ts";
-import type { SocketCloseInfo, SocketConnection } from "./connection.ts";
-import { TypedEmitter } from "./emitter.ts";
+import {
+  ClientSocket,
+  type ClientSocketEvents,
+  type ClientSocketOptions,
+  handshake,
+} from "./client-socket.ts";
 import { RtmsSessionError } from "./errors.ts";
 import { isMsg, waitForMessage } from "./wait-for.ts";
 
@@ -37,41 +38,21 @@ export interface SignalingClientOptions extends ClientSocketOptions {
   bufferData?: boolean;
 }
 
-export type SignalingEvents = {
+export type SignalingEvents = ClientSocketEvents & {
   event: [RtmsEvent];
   streamState: [StreamStateUpdate];
   sessionState: [SessionStateUpdate];
   videoSubscription: [VideoSubscriptionResp];
   /** Any other message (11, 20, 22, reserved 23-27...). */
   message: [RtmsMessage];
-  keepAlive: [{ timestamp: number; latencyMs: number }];
-  protocolError: [ProtocolError];
-  close: [SocketCloseInfo];
 };
 
-export class SignalingClient extends TypedEmitter<SignalingEvents> {
-  readonly #o: SignalingClientOptions;
-  readonly #clock: Clock;
-  readonly #conn: SocketConnection;
+export class SignalingClient extends ClientSocket<SignalingClientOptions, SignalingEvents> {
   #sequence = 0;
 
   constructor(opts: SignalingClientOptions) {
-    super();
-    this.#o = opts;
-    this.#clock = opts.clock ?? systemClock;
-    this.#conn = clientConnection(opts, this.#clock);
-    this.#conn.on("message", (msg) => this.#route(msg));
-    this.#conn.on("keepAlive", (k) => this.emit("keepAlive", k));
-    this.#conn.on("protocolError", (e) => this.emit("protocolError", e));
-    this.#conn.on("close", (c) => this.emit("close", c));
-  }
-
-  get url(): string {
-    return this.#o.url;
-  }
-
-  get isOpen(): boolean {
-    return this.#conn.isOpen;
+    super(opts);
+    this.conn.on("message", (msg) => this.#route(msg));
   }
 
   /**
@@ -79,32 +60,32 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
    * with "HANDSHAKE_REJECTED" and its status classification (both status numberings understood).
    */
   async connect(): Promise<ServerUrls> {
-    const resp = await handshake(this.#conn, {
+    const resp = await handshake(this.conn, {
       socket: "signaling",
       request: () =>
-        signalingHandshakeReq(this.#o.credentials, {
+        signalingHandshakeReq(this.options.credentials, {
           sequence: this.#sequence++,
-          ...(this.#o.bufferData !== undefined ? { bufferData: this.#o.bufferData } : {}),
+          ...(this.options.bufferData !== undefined ? { bufferData: this.options.bufferData } : {}),
         }),
       isAnswer: isMsg(MsgType.SIGNALING_HAND_SHAKE_RESP),
-      timeoutMs: this.#o.handshakeTimeoutMs,
-      clock: this.#clock,
+      timeoutMs: this.options.handshakeTimeoutMs,
+      clock: this.clock,
     });
     return resp.media_server?.server_urls ?? {};
   }
 
   subscribeEvents(eventTypes: readonly number[], subscribe = true): boolean {
-    return this.#conn.send(eventSubscription(eventTypes, subscribe));
+    return this.conn.send(eventSubscription(eventTypes, subscribe));
   }
 
   /** msg 7: media flows only after it, and it is due after EVERY successful media handshake. */
   sendReadyAck(): boolean {
-    return this.#conn.send(clientReadyAck(this.#o.credentials.rtmsStreamId));
+    return this.conn.send(clientReadyAck(this.options.credentials.rtmsStreamId));
   }
 
   requestStreamState(): Promise<StreamStateResp> {
     return this.#request(
-      streamStateReq(this.#o.credentials.rtmsStreamId),
+      streamStateReq(this.options.credentials.rtmsStreamId),
       isMsg(MsgType.STREAM_STATE_RESP),
       "msg 20",
     );
@@ -117,7 +98,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
   /** msg 21: ask Zoom to end the stream (stop reason 20 follows). Resolves with msg 22. */
   closeStream(): Promise<StreamCloseResp> {
     return this.#request(
-      streamCloseReq(this.#o.credentials.rtmsStreamId),
+      streamCloseReq(this.options.credentials.rtmsStreamId),
       isMsg(MsgType.STREAM_CLOSE_RESP),
       "msg 22",
     );
@@ -127,19 +108,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
   subscribeVideo(userId: string, subscribe = true): Promise<VideoSubscriptionResp> {
     const isAnswer = (m: RtmsMessage): m is VideoSubscriptionResp =>
       m.msg_type === MsgType.VIDEO_SUBSCRIPTION_RESP && m.user_id === String(userId);
-    return this.#request(videoSubscriptionReq(userId, subscribe, this.#clock.now()), isAnswer, "msg 29");
-  }
-
-  close(): void {
-    this.#conn.close();
-  }
-
-  terminate(): void {
-    this.#conn.terminate();
-  }
-
-  whenClosed(): Promise<void> {
-    return this.#conn.whenClosed();
+    return this.#request(videoSubscriptionReq(userId, subscribe, this.clock.now()), isAnswer, "msg 29");
   }
 
   #request<T extends RtmsMessage>(
@@ -147,10 +116,10 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
     match: (m: RtmsMessage) => m is T,
     what: string,
   ): Promise<T> {
-    if (!this.#conn.isOpen)
+    if (!this.conn.isOpen)
       return Promise.reject(new RtmsSessionError("NOT_CONNECTED", `cannot send ${what} request`));
-    const answer = waitForMessage(this.#conn, match, this.#o.requestTimeoutMs ?? 5_000, this.#clock, what);
-    this.#conn.send(req);
+    const answer = waitForMessage(this.conn, match, this.options.requestTimeoutMs ?? 5_000, this.clock, what);
+    this.conn.send(req);
     return answer;
   }
 

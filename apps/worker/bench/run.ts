@@ -4,12 +4,13 @@
 //      p99 of the request's age when answered < 500 ms), resident memory per stream (< 2 MB).
 //   B. keep-all policy on BENCH_KEEPALL_STREAMS (120) streams: frames stored (file + row) per second
 //      (>= 500) and frame-to-row latency p99 (< 250 ms).
-// Knobs: BENCH_STREAMS, BENCH_KEEPALL_STREAMS, BENCH_SECONDS (30 per phase), BENCH_FACES (8).
+//   C. coverage (bench/coverage.ts): EVERYONE beside SPEAKER mode for meetings of 10, 50 and 200.
+// Knobs: BENCH_STREAMS, BENCH_KEEPALL_STREAMS, BENCH_SECONDS (30 per phase), BENCH_FACES (8),
+// BENCH_ONLY (A, B or C).
 // Run: pnpm --filter @capture/worker bench (needs DATABASE_URL and Redis, like the tests).
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -17,6 +18,8 @@ import { generateKeySpec } from "@capture/db";
 import { createTestDatabase } from "@capture/db/testing";
 import { JobQueues, redisConnection } from "@capture/jobs";
 import { type LiveMeeting, startZoomSim } from "@capture/zoom-sim";
+import { runCoveragePhase } from "./coverage.ts";
+import { delta, freePort, histogramQuantile, parseMetrics } from "./metrics.ts";
 
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 200);
 const KEEPALL_STREAMS = Number(process.env.BENCH_KEEPALL_STREAMS ?? 120);
@@ -26,62 +29,6 @@ const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const KEEPALIVE_MS = 2000;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-type Samples = Map<string, number>;
-
-/** Prometheus text -> "name{labels}" -> value. */
-function parseMetrics(text: string): Samples {
-  const out: Samples = new Map();
-  for (const line of text.split("\n")) {
-    if (!line || line.startsWith("#")) continue;
-    const i = line.lastIndexOf(" ");
-    out.set(line.slice(0, i), Number(line.slice(i + 1)));
-  }
-  return out;
-}
-
-/** p-quantile of a histogram's growth between two scrapes, interpolated inside the bucket. */
-function histogramQuantile(name: string, before: Samples, after: Samples, q: number) {
-  const buckets: { le: number; count: number }[] = [];
-  for (const [key, value] of after) {
-    const m = new RegExp(`^${name}_bucket\\{le="([^"]+)"\\}$`).exec(key);
-    if (!m) continue;
-    buckets.push({
-      le: m[1] === "+Inf" ? Number.POSITIVE_INFINITY : Number(m[1]),
-      count: value - (before.get(key) ?? 0),
-    });
-  }
-  buckets.sort((a, b) => a.le - b.le);
-  const total = buckets.at(-1)?.count ?? 0;
-  if (total === 0) return { value: Number.NaN, samples: 0 };
-  const rank = q * total;
-  let prevLe = 0;
-  let prevCount = 0;
-  for (const b of buckets) {
-    if (b.count >= rank) {
-      if (!Number.isFinite(b.le)) return { value: prevLe, samples: total, overflow: true };
-      const within = b.count - prevCount;
-      const value = prevLe + (within > 0 ? ((rank - prevCount) / within) * (b.le - prevLe) : 0);
-      return { value, samples: total };
-    }
-    prevLe = b.le;
-    prevCount = b.count;
-  }
-  return { value: Number.NaN, samples: total };
-}
-
-const delta = (name: string, before: Samples, after: Samples) =>
-  (after.get(name) ?? 0) - (before.get(name) ?? 0);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function main() {
   const sim = await startZoomSim({ keepAliveIntervalMs: KEEPALIVE_MS, audio: false, roomJoinDelayMs: 100 });
@@ -140,11 +87,13 @@ async function main() {
           teamId: team.id,
           meetingNumber,
           name: meetingNumber,
+          captureMode: "SPEAKER" as const,
         })),
         ...numbers(700_000_000, KEEPALL_STREAMS + 1).map((meetingNumber) => ({
           teamId: team.id,
           meetingNumber,
           name: meetingNumber,
+          captureMode: "SPEAKER" as const,
           framePolicy: { kind: "all" },
         })),
       ],
@@ -227,8 +176,8 @@ async function main() {
       `worker bench: ${SECONDS} s per phase, keep-alive every ${KEEPALIVE_MS} ms, HD JPG 5 fps, ${FACES} faces`,
     );
     const results = [];
-    const only = process.env.BENCH_ONLY; // "A" or "B": run one phase (and its baseline)
-    if (only !== "B") {
+    const only = process.env.BENCH_ONLY; // "A", "B" or "C": run one phase (and its baseline)
+    if (only === undefined || only === "A") {
       results.push(
         await measure("baseline: 1 stream, seed", 1, await startStreams(600_000_000 + STREAMS, 1)),
       );
@@ -236,7 +185,7 @@ async function main() {
         await measure(`A: ${STREAMS} streams, seed`, STREAMS, await startStreams(600_000_000, STREAMS)),
       );
     }
-    if (only !== "A") {
+    if (only === undefined || only === "B") {
       const keepAll = (n: number, from: number) => startStreams(from, n);
       results.push(
         await measure("baseline: 1 stream, keep-all", 1, await keepAll(1, 700_000_000 + KEEPALL_STREAMS)),
@@ -273,7 +222,7 @@ async function main() {
     );
     const a = results.find((r) => r.label.startsWith("A:"));
     const b = results.find((r) => r.label.startsWith("B:"));
-    const checks = [
+    const checks: (readonly [string, boolean])[] = [
       ...(a
         ? ([
             [
@@ -292,6 +241,9 @@ async function main() {
           ] as const)
         : []),
     ];
+    if (only === undefined || only === "C") {
+      checks.push(...(await runCoveragePhase({ sim, db, teamId: team.id, scrape })));
+    }
     for (const [what, ok] of checks) console.log(`${ok ? "PASS" : "FAIL"}  ${what}`);
     // What the worker warned about during the run, counted by message (it logs at warn level here).
     const byMsg = new Map<string, number>();

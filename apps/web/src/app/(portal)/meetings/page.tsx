@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { describeCapture } from "~/modules/meetings/lib/form.ts";
 import { listMeetings } from "~/modules/meetings/lib/meetings.ts";
 import { canEdit } from "~/modules/teams/lib/membership.ts";
 import { requireMember } from "~/server/context.ts";
@@ -27,6 +28,7 @@ export default async function MeetingsPage() {
               <th>Name</th>
               <th>Meeting number</th>
               <th>Rooms</th>
+              <th>Capture</th>
               <th>Frame policy</th>
               <th className="num">Sessions</th>
             </tr>
@@ -39,6 +41,7 @@ export default async function MeetingsPage() {
                 </td>
                 <td className="mono">{m.meetingNumber}</td>
                 <td>{m.rooms.map((r) => r.room.name).join(", ") || <span className="muted">none</span>}</td>
+                <td className="small">{describeCapture(m.captureMode, m.coverageDwellMs)}</td>
                 <td className="small">{m.framePolicy ? JSON.stringify(m.framePolicy) : "default"}</td>
                 <td className="num">{m._count.sessions}</td>
               </tr>

@@ -2,6 +2,7 @@
 import { useState } from "react";
 import { ActionForm, FieldError } from "~/components/action-form.tsx";
 import type { FormState } from "~/server/form-state.ts";
+import { CAPTURE_MODE_LABELS, CAPTURE_MODES, DWELL_SEC } from "../lib/capture-mode.ts";
 
 export interface MeetingFormValues {
   name: string;
@@ -9,6 +10,7 @@ export interface MeetingFormValues {
   hasPasscode: boolean;
   roomIds: string[];
   roomLeaveDelaySec: number;
+  capture: { captureMode: string; dwellSec: string };
   policy: {
     policyKind: string;
     skipFirst: string;
@@ -34,6 +36,7 @@ export function MeetingForm({
   submitLabel: string;
 }) {
   const [kind, setKind] = useState(values.policy.policyKind);
+  const [mode, setMode] = useState(values.capture.captureMode);
   return (
     <ActionForm action={action} submitLabel={readOnly ? undefined : submitLabel}>
       <fieldset disabled={readOnly}>
@@ -61,6 +64,41 @@ export function MeetingForm({
             <input type="checkbox" name="clearPasscode" /> Remove the stored passcode
           </label>
         ) : null}
+      </fieldset>
+
+      <fieldset disabled={readOnly}>
+        <legend>Video to capture</legend>
+        <label>
+          Capture mode{" "}
+          <span className="hint">
+            {mode === "SPEAKER"
+              ? "only whoever speaks is captured: quiet participants get no frames"
+              : "the capture moves through every participant whose camera is on"}
+          </span>
+          <select name="captureMode" value={mode} onChange={(e) => setMode(e.target.value)}>
+            {CAPTURE_MODES.map((m) => (
+              <option key={m} value={m}>
+                {CAPTURE_MODE_LABELS[m]}
+              </option>
+            ))}
+          </select>
+          <FieldError name="captureMode" />
+        </label>
+        <label>
+          Dwell per participant (seconds){" "}
+          <span className="hint">
+            {DWELL_SEC.min} to {DWELL_SEC.max}; how long each camera is watched per turn (Everyone mode)
+          </span>
+          <input
+            name="dwellSec"
+            type="number"
+            min={DWELL_SEC.min}
+            max={DWELL_SEC.max}
+            step="any"
+            defaultValue={values.capture.dwellSec}
+          />
+          <FieldError name="dwellSec" />
+        </label>
       </fieldset>
 
       <fieldset disabled={readOnly}>

@@ -1,6 +1,35 @@
 // Turns the meeting form's fields into MeetingInput's raw shape. The frame policy is edited as a kind plus
-// the numbers that kind uses; the UI speaks seconds, the policy milliseconds.
+// the numbers that kind uses; the UI speaks seconds, the policy milliseconds. The capture mode and the
+// dwell per participant are validated here too (MeetingInput uses these fields).
+import type { CaptureMode } from "@capture/db";
 import { DEFAULT_FRAME_POLICY, type FramePolicyInput } from "@capture/rtms-core/frames";
+import { z } from "zod";
+import { CAPTURE_MODE_LABELS, CAPTURE_MODES, DEFAULT_CAPTURE, DWELL_SEC } from "./capture-mode.ts";
+
+// --- Capture mode and dwell ----------------------------------------------------------------------------
+
+/** Absent = keep what is stored (on edit) or the schema default (on create). */
+export const captureModeField = z
+  .enum(CAPTURE_MODES, { message: "Pick a capture mode: everyone or active speaker" })
+  .optional();
+
+/** Seconds in the form, milliseconds out (Meeting.coverageDwellMs). Absent = keep / default. */
+export const dwellField = z.coerce
+  .number({ message: "The dwell is a number of seconds" })
+  .min(DWELL_SEC.min, `The dwell is at least ${DWELL_SEC.min} s`)
+  .max(DWELL_SEC.max, `The dwell is at most ${DWELL_SEC.max} s`)
+  .transform((sec) => Math.round(sec * 1000))
+  .optional();
+
+/** "2 s", "1.5 s": a stored dwell as people read it. */
+export const formatDwell = (ms: number) => `${Number((ms / 1000).toFixed(3))} s`;
+
+/** The meeting list and page: "Everyone, 2 s per camera" or "Active speaker". */
+export function describeCapture(mode: CaptureMode, dwellMs: number): string {
+  return mode === "EVERYONE" ? `Everyone, ${formatDwell(dwellMs)} per camera` : CAPTURE_MODE_LABELS.SPEAKER;
+}
+
+// --- Frame policy --------------------------------------------------------------------------------------
 
 export const POLICY_KINDS = ["seed", "firstN", "interval", "all"] as const;
 export type PolicyKind = (typeof POLICY_KINDS)[number];
@@ -53,7 +82,20 @@ export function meetingInputFromForm(form: FormData) {
     framePolicy: framePolicyFromForm(form),
     roomIds: form.getAll("roomIds").map(String),
     roomLeaveDelaySec: String(form.get("roomLeaveDelaySec") ?? "30"),
+    // Absent fields stay absent (keep the stored value); the form always sends both.
+    ...(form.has("captureMode") ? { captureMode: String(form.get("captureMode")) } : {}),
+    ...(form.has("dwellSec") ? { dwellSec: String(form.get("dwellSec")) } : {}),
   };
+}
+
+/** A stored meeting's capture settings as form defaults. */
+export function captureFields(m: { captureMode: CaptureMode; coverageDwellMs: number } | null) {
+  if (!m)
+    return {
+      captureMode: DEFAULT_CAPTURE.captureMode as CaptureMode,
+      dwellSec: String(DEFAULT_CAPTURE.dwellSec),
+    };
+  return { captureMode: m.captureMode, dwellSec: String(Number((m.coverageDwellMs / 1000).toFixed(3))) };
 }
 
 /** A stored policy as form defaults (null = the default policy). */

@@ -1,12 +1,14 @@
 // Registered meetings of a team: which Zoom meeting, its passcode (encrypted, write-only), the frame
-// policy the worker applies, which rooms join it, and how long they stay after the stream ends.
-import { type Db, encryptSecret, type Keyring, Prisma, SecretContext } from "@capture/db";
+// policy the worker applies, which video it captures (capture mode and dwell), which rooms join it, and
+// how long they stay after the stream ends.
+import { type CaptureMode, type Db, encryptSecret, type Keyring, Prisma, SecretContext } from "@capture/db";
 import { parseFramePolicy } from "@capture/rtms-core/frames";
 import { z } from "zod";
 import { recordAudit } from "~/modules/audit/lib/audit.ts";
 import { type Member, requireRole } from "~/modules/teams/lib/membership.ts";
 import { AppError } from "~/server/errors.ts";
 import { parseInput } from "~/server/validation.ts";
+import { captureModeField, dwellField } from "./form.ts";
 
 /** A FramePolicy object (rtms-core's schema), or null for the default (the seed sample's behaviour). */
 const framePolicyField = z.unknown().transform((value, ctx) => {
@@ -45,6 +47,9 @@ export const MeetingInput = z.object({
     .int("The leave delay is whole seconds")
     .min(0, "The leave delay cannot be negative")
     .max(86_400, "The leave delay is at most a day (86400 s)"),
+  captureMode: captureModeField,
+  /** Seconds in, Meeting.coverageDwellMs out. */
+  dwellSec: dwellField,
 });
 export type MeetingInput = z.input<typeof MeetingInput>;
 
@@ -73,9 +78,19 @@ export async function getMeeting(db: Db, teamId: string, id: string) {
     hasPasscode: meeting.passcodeEnc !== null,
     framePolicy: meeting.framePolicy,
     roomLeaveDelaySec: meeting.roomLeaveDelaySec,
+    captureMode: meeting.captureMode,
+    coverageDwellMs: meeting.coverageDwellMs,
     rooms: meeting.rooms.map((r) => ({ id: r.room.id, name: r.room.name, status: r.room.status })),
     createdAt: meeting.createdAt,
     updatedAt: meeting.updatedAt,
+  };
+}
+
+/** Only what was given: an absent mode or dwell keeps the stored value (the schema default on create). */
+function captureData(input: { captureMode?: CaptureMode | undefined; dwellSec?: number | undefined }) {
+  return {
+    ...(input.captureMode === undefined ? {} : { captureMode: input.captureMode }),
+    ...(input.dwellSec === undefined ? {} : { coverageDwellMs: input.dwellSec }),
   };
 }
 
@@ -117,6 +132,7 @@ export async function createMeeting(
             : null,
           framePolicy: input.framePolicy ?? Prisma.DbNull,
           roomLeaveDelaySec: input.roomLeaveDelaySec,
+          ...captureData(input),
           rooms: { create: roomIds.map((roomId) => ({ roomId })) },
         },
       });
@@ -126,7 +142,12 @@ export async function createMeeting(
         action: "meeting.create",
         targetType: "meeting",
         targetId: meeting.id,
-        data: { name: input.name, meetingNumber: input.meetingNumber, rooms: roomIds.length },
+        data: {
+          name: input.name,
+          meetingNumber: input.meetingNumber,
+          rooms: roomIds.length,
+          ...captureData(input),
+        },
         ip,
       });
       return meeting;
@@ -163,6 +184,7 @@ export async function updateMeeting(
           ...(passcodeEnc === undefined ? {} : { passcodeEnc }),
           framePolicy: input.framePolicy ?? Prisma.DbNull,
           roomLeaveDelaySec: input.roomLeaveDelaySec,
+          ...captureData(input),
           rooms: { create: roomIds.map((roomId) => ({ roomId })) },
         },
       });
@@ -177,6 +199,7 @@ export async function updateMeeting(
           meetingNumber: input.meetingNumber,
           rooms: roomIds.length,
           passcodeChanged: passcodeEnc !== undefined,
+          ...captureData(input),
         },
         ip,
       });

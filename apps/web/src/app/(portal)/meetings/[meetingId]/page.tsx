@@ -2,7 +2,7 @@ import Link from "next/link";
 import { ActionForm } from "~/components/action-form.tsx";
 import { deleteMeetingAction, updateMeetingAction } from "~/modules/meetings/actions.ts";
 import { MeetingForm } from "~/modules/meetings/components/meeting-form.tsx";
-import { framePolicyFields } from "~/modules/meetings/lib/form.ts";
+import { captureFields, describeCapture, framePolicyFields } from "~/modules/meetings/lib/form.ts";
 import { getMeeting } from "~/modules/meetings/lib/meetings.ts";
 import { listRooms } from "~/modules/rooms/lib/rooms.ts";
 import { canEdit } from "~/modules/teams/lib/membership.ts";
@@ -26,6 +26,9 @@ export default async function MeetingPage(props: {
         <Link href="/meetings">← Meetings</Link>
       </p>
       <h1>{meeting.name}</h1>
+      <p className="muted small" data-testid="meeting-capture">
+        Captures: {describeCapture(meeting.captureMode, meeting.coverageDwellMs)}
+      </p>
       {saved ? <p className="notice ok">Meeting created.</p> : null}
       {!editable ? <p className="notice">You have read-only access to this team.</p> : null}
       <MeetingForm
@@ -37,6 +40,7 @@ export default async function MeetingPage(props: {
           hasPasscode: meeting.hasPasscode,
           roomIds: meeting.rooms.map((r) => r.id),
           roomLeaveDelaySec: meeting.roomLeaveDelaySec,
+          capture: captureFields(meeting),
           policy: framePolicyFields(meeting.framePolicy),
         }}
         readOnly={!editable}

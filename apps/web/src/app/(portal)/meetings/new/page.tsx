@@ -1,6 +1,6 @@
 import { createMeetingAction } from "~/modules/meetings/actions.ts";
 import { MeetingForm } from "~/modules/meetings/components/meeting-form.tsx";
-import { framePolicyFields } from "~/modules/meetings/lib/form.ts";
+import { captureFields, framePolicyFields } from "~/modules/meetings/lib/form.ts";
 import { listRooms } from "~/modules/rooms/lib/rooms.ts";
 import { canEdit } from "~/modules/teams/lib/membership.ts";
 import { requireMember } from "~/server/context.ts";
@@ -24,6 +24,7 @@ export default async function NewMeetingPage() {
           hasPasscode: false,
           roomIds: [],
           roomLeaveDelaySec: 30,
+          capture: captureFields(null),
           policy: framePolicyFields(null),
         }}
         readOnly={false}

@@ -1,7 +1,8 @@
 // rtms-core as someone outside this repository gets it: `pnpm pack` (which builds dist/ first), the tarball
-// installed with npm into an empty folder outside the workspace (zod and ws come from the npm registry),
-// and README example 1 (capture JPG frames from a webhook) run from that folder with plain Node against
-// zoom-sim started from the workspace.
+// installed with npm into an empty folder outside the workspace (zod and ws come from the npm registry), a
+// strict TypeScript consumer checked against its declarations, and README examples 1 (capture JPG frames
+// from a webhook) and 2 (individual-video rotation) run from that folder with plain Node against zoom-sim
+// started from the workspace.
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -17,7 +18,15 @@ const simBin = path.resolve(pkgDir, "../zoom-sim/bin/zoom-sim.js");
 const CREDS = { clientId: "pack-client-id", clientSecret: "pack-client-secret", secretToken: "pack-secret" };
 
 let dir: string;
+let simControl: string;
 const children: ChildProcess[] = [];
+
+function stop(child: ChildProcess): Promise<unknown> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill("SIGTERM");
+  return exited;
+}
 
 /** A child whose stdout is JSON lines; `next(match)` resolves with the first line it accepts. */
 function jsonChild(command: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }) {
@@ -89,13 +98,27 @@ beforeAll(async () => {
   });
   for (const f of ["capture-frames.mjs", "verify-webhook.mjs", "video-rotation.mjs"])
     await copyFile(path.join(pkgDir, "examples", f), path.join(dir, f));
+  const sim = jsonChild(
+    process.execPath,
+    [
+      simBin,
+      "--port=0",
+      `--client-id=${CREDS.clientId}`,
+      `--client-secret=${CREDS.clientSecret}`,
+      `--secret-token=${CREDS.secretToken}`,
+      "--no-audio",
+      "--log-level=warn",
+    ],
+    { cwd: pkgDir },
+  );
+  const { urls } = (await sim.next((l) => "urls" in l, "zoom-sim URLs")) as {
+    urls: { controlBase: string };
+  };
+  simControl = urls.controlBase;
 }, 180_000);
 
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null) c.kill("SIGTERM");
-  await Promise.all(
-    children.map((c) => (c.exitCode === null ? new Promise((r) => c.once("exit", r)) : undefined)),
-  );
+  await Promise.all(children.map(stop));
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -172,28 +195,12 @@ describe("the packed library", () => {
     const { listening } = (await example.next((l) => "listening" in l, "listening line")) as {
       listening: string;
     };
-    const sim = jsonChild(
-      process.execPath,
-      [
-        simBin,
-        "--port=0",
-        `--client-id=${CREDS.clientId}`,
-        `--client-secret=${CREDS.clientSecret}`,
-        `--secret-token=${CREDS.secretToken}`,
-        "--no-audio",
-        "--log-level=warn",
-      ],
-      { cwd: pkgDir },
-    );
-    const { urls } = (await sim.next((l) => "urls" in l, "zoom-sim URLs")) as {
-      urls: { controlBase: string };
-    };
-    await control(urls.controlBase, "/webhooks", { url: listening });
-    await control(urls.controlBase, "/meetings", {
+    await control(simControl, "/webhooks", { url: listening });
+    await control(simControl, "/meetings", {
       number: "81234567890",
       participants: [{ name: "Alice", camera: true }],
     });
-    await control(urls.controlBase, "/meetings/81234567890/rtms/start", {});
+    await control(simControl, "/meetings/81234567890/rtms/start", {});
 
     const saved: string[] = [];
     for (let i = 0; i < 3; i++) {
@@ -207,9 +214,50 @@ describe("the packed library", () => {
       const bytes = await readFile(file);
       expect([...bytes.subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff]); // JPEG start-of-image marker
     }
-    await control(urls.controlBase, "/meetings/81234567890/rtms/stop", {});
+    await control(simControl, "/meetings/81234567890/rtms/stop", {});
     const stopped = await example.next((l) => "stopped" in l, "stopped line");
     expect(stopped).toMatchObject({ source: "zoom" });
     expect(example.lines.filter((l) => "failed" in l)).toEqual([]);
+    // Later streams of this simulator must not reach this example.
+    await stop(example.child);
   }, 120_000);
+
+  it("runs example 2 against zoom-sim: the individual-video subscription visits every camera", async () => {
+    await control(simControl, "/meetings", {
+      number: "81234567891",
+      participants: [
+        { name: "Alice", camera: true },
+        { name: "Bob", camera: true },
+        { name: "Carol", camera: false },
+      ],
+    });
+    const stream = (await control(simControl, "/meetings/81234567891/rtms/start", {})) as {
+      streamId: string;
+      meetingUuid: string;
+      serverUrls: string;
+    };
+    const example = jsonChild(process.execPath, ["video-rotation.mjs"], {
+      cwd: dir,
+      env: {
+        ZOOM_CLIENT_ID: CREDS.clientId,
+        ZOOM_CLIENT_SECRET: CREDS.clientSecret,
+        RTMS_ALLOWED_HOSTS: "127.0.0.1",
+        RTMS_SERVER_URLS: stream.serverUrls,
+        MEETING_UUID: stream.meetingUuid,
+        RTMS_STREAM_ID: stream.streamId,
+        ROTATE_MS: "400",
+        RUN_SECONDS: "4",
+      },
+    });
+    const done = await example.next((l) => "framesPerParticipant" in l, "frame counts", 30_000);
+    const counts = done.framesPerParticipant as Record<string, number>;
+    // Alice and Bob have cameras on: both got frames; Carol's camera is off: she is never visited.
+    expect(Object.keys(counts)).toHaveLength(2);
+    for (const n of Object.values(counts)) expect(n).toBeGreaterThan(0);
+    const subscribed = example.lines
+      .map((l) => (l.rotation as { type?: string; userId?: string } | undefined) ?? {})
+      .filter((e) => e.type === "subscribed")
+      .map((e) => e.userId);
+    expect(new Set(subscribed).size).toBe(2);
+  }, 60_000);
 });

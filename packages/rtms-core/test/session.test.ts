@@ -210,6 +210,34 @@ describe("RtmsSession media and events", () => {
     expect(s.state).toBe("connected");
   });
 
+  it("passes unknown event types and V2's event_code on in `event`, without a protocol error", async () => {
+    const srv = await server();
+    const { s } = session(srv);
+    await s.start();
+    const errors: string[] = [];
+    s.on("protocolError", (e) => errors.push(e.error.code));
+    const events: unknown[] = [];
+    s.on("event", (e) => events.push(e));
+    const speaker = next(s, "activeSpeaker");
+    srv.send("signaling", JSON.stringify({ msg_type: 6, event: { event_type: 42, extra: true } }));
+    srv.send("signaling", JSON.stringify({ msg_type: 6, event: { event_code: "rtms.v2.something" } }));
+    srv.send(
+      "signaling",
+      JSON.stringify({
+        msg_type: 6,
+        event: { event_type: 2, event_code: 1002, user_id: 9, user_name: "Ann" },
+      }),
+    );
+    expect((await speaker)[0]).toEqual({ userId: "9", userName: "Ann" });
+    expect(events).toEqual([
+      { event_type: 42 },
+      { event_code: "rtms.v2.something" },
+      { event_type: 2, event_code: 1002, user_id: "9", user_name: "Ann" },
+    ]);
+    expect(errors).toEqual([]);
+    expect(s.state).toBe("connected");
+  });
+
   it("reports garbage as protocol errors and keeps streaming", async () => {
     const srv = await server();
     const { s } = session(srv);

@@ -22,10 +22,15 @@ describe("scenario files", () => {
     expect(parseDuration("soon")).toBeUndefined();
   });
 
-  it("loads the shipped demo scenario: 2 people, 2 joinable rooms, a loop, ~30 minutes", async () => {
+  it("loads the shipped demo scenario: 8 people (6 silent), 2 joinable rooms, a loop, ~30 minutes", async () => {
     const path = fileURLToPath(new URL("../scenarios/demo.yaml", import.meta.url));
     const s = await loadScenarioFile(path);
-    expect(s.participants).toHaveLength(2);
+    expect(s.participants).toHaveLength(8);
+    // Most never speak: only individual-video coverage gets their pictures.
+    const speakers = new Set(s.timeline.map((t) => t.speaker).filter(Boolean));
+    expect(s.participants.filter((p) => !speakers.has(p.name))).toHaveLength(6);
+    // One camera comes on late.
+    expect(s.participants.filter((p) => p.camera === false)).toHaveLength(1);
     expect(s.rooms.filter((r) => r.status === "Available")).toHaveLength(2);
     expect(s.duration).toBe(30 * 60_000);
     expect(s.timeline.some((t) => t.camera?.on === false)).toBe(true);

@@ -42,7 +42,7 @@ export function producerRedis(redisUrl: string, options: ProducerRedisOptions = 
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: options.connectTimeoutMs ?? 1000,
-    commandTimeout: options.commandTimeoutMs ?? 1000,
+    commandTimeout: options.commandTimeoutMs ?? 2000,
     // Reconnect forever, at most every 2 s: an outage ends by itself, and requests meanwhile get 503.
     retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
   });
@@ -64,10 +64,10 @@ export class RedisUnavailableError extends Error {
 export async function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new RedisUnavailableError(`${what}: no answer from Redis within ${ms} ms`)),
-      ms,
-    );
+    const fail = () => reject(new RedisUnavailableError(`${what}: no answer from Redis within ${ms} ms`));
+    // Expired timers run before the event loop reads sockets, so on a saturated loop the answer may already
+    // be waiting: setImmediate runs after this turn's socket reads, and an answer that is there wins.
+    timer = setTimeout(() => setImmediate(fail), ms);
   });
   try {
     return await Promise.race([work, deadline]);

@@ -5,8 +5,11 @@ import { db, keyring, queues, webhookReplayGuard, webhookSecrets } from "~/serve
 
 export const dynamic = "force-dynamic";
 
+let log: ReturnType<typeof logger> | undefined;
+
 export async function POST(req: Request, ctx: { params: Promise<{ teamId: string }> }) {
   const { teamId } = await ctx.params;
+  log ??= logger().child({ route: "webhook" });
   return handleZoomWebhook(
     {
       db: db(),
@@ -15,7 +18,7 @@ export async function POST(req: Request, ctx: { params: Promise<{ teamId: string
       replay: webhookReplayGuard(),
       secrets: webhookSecrets(),
       maxBytes: env().WEBHOOK_MAX_BYTES,
-      log: logger().child({ route: "webhook" }),
+      log,
     },
     req,
     teamId,

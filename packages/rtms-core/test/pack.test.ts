@@ -115,7 +115,7 @@ beforeAll(async () => {
     urls: { controlBase: string };
   };
   simControl = urls.controlBase;
-}, 180_000);
+}, 300_000);
 
 afterAll(async () => {
   await Promise.all(children.map(stop));
@@ -176,7 +176,7 @@ describe("the packed library", () => {
       }),
     );
     await run(process.execPath, [path.join(dir, "node_modules/typescript/bin/tsc"), "-p", "."], { cwd: dir });
-  });
+  }, 120_000);
 
   it("runs example 1 against zoom-sim: webhook in, JPG frames out", async () => {
     const framesDir = path.join(dir, "frames");

@@ -236,7 +236,7 @@ export class ZoomEventWsClient extends EventEmitter<ZoomEventWsEvents> {
     ws.on("message", (data) => this.#onMessage(conn, data));
     ws.on("error", (error) => {
       if (conn.retired) return;
-      this.#log.warn({ err: error.message }, "event websocket error");
+      this.#log.warn({ err: error }, "event websocket error");
       this.#reportError(
         new ZoomEventWsError("SOCKET_ERROR", `event websocket error: ${error.message}`, { cause: error }),
       );
@@ -436,10 +436,7 @@ export class ZoomEventWsClient extends EventEmitter<ZoomEventWsEvents> {
     try {
       (this.emit as (event: K, ...a: ZoomEventWsEvents[K]) => boolean)(name, ...args);
     } catch (error) {
-      this.#log.error(
-        { err: error instanceof Error ? error.message : String(error), event: name },
-        "event listener threw",
-      );
+      this.#log.error({ err: error, event: name }, "event listener threw");
     }
   }
 }

@@ -126,9 +126,18 @@ export class SocketConnection extends TypedEmitter<SocketConnectionEvents> {
       ws.on("ping", () => this.#armWatchdog());
       ws.on("pong", () => this.#armWatchdog());
       ws.on("error", (err) => {
-        this.#log.debug({ url: this.url, err: err.message }, "socket error");
+        this.#log.debug({ url: redactUrl(this.url), err }, "socket error");
         if (!opened)
-          reject(new RtmsSessionError("CONNECT_FAILED", `cannot connect to ${this.url}: ${err.message}`));
+          reject(
+            new RtmsSessionError(
+              "CONNECT_FAILED",
+              `cannot connect to ${this.url}: ${err.message}`,
+              undefined,
+              {
+                cause: err,
+              },
+            ),
+          );
       });
       ws.on("close", (code, reasonBuf) => {
         this.#disarmWatchdog();

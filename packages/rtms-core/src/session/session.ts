@@ -274,7 +274,7 @@ export class RtmsSession extends TypedEmitter<RtmsSessionEvents> {
       try {
         await signaling.closeStream();
       } catch (err) {
-        this.#log.warn({ err: (err as Error).message }, "no answer to stream close request");
+        this.#log.warn({ err }, "no answer to stream close request");
       }
       this.#finish({ source: "closed", reason: StopReason.STOP_BC_APP_REQUESTED_CLOSE, terminal: true });
     } else {
@@ -397,7 +397,7 @@ export class RtmsSession extends TypedEmitter<RtmsSessionEvents> {
       });
       return;
     }
-    this.#log.warn({ err: err.message }, "connection attempt failed");
+    this.#log.warn({ err }, "connection attempt failed");
     this.#scheduleRetry(this.#recovery?.cause ?? "connect_failed");
   }
 
@@ -533,7 +533,7 @@ export class RtmsSession extends TypedEmitter<RtmsSessionEvents> {
     if (this.#videoUser !== undefined && this.#params.video?.data_opt === 4) {
       // A new media connection starts without the individual-video choice: ask again.
       this.#signaling?.subscribeVideo(this.#videoUser, true).catch((e: Error) => {
-        this.#log.warn({ err: e.message }, "video re-subscription failed");
+        this.#log.warn({ err: e }, "video re-subscription failed");
       });
     }
   }
@@ -772,7 +772,7 @@ export class RtmsSession extends TypedEmitter<RtmsSessionEvents> {
     try {
       this.emit(event, ...args);
     } catch (err) {
-      this.#log.error({ event, err: (err as Error)?.message }, "session event listener threw");
+      this.#log.error({ event, err }, "session event listener threw");
     }
   }
 }

@@ -1,4 +1,6 @@
 import Link from "next/link";
+import { CAPTURE_MODE_LABELS } from "~/modules/meetings/lib/capture-mode.ts";
+import { coverageCell, describeCoverage } from "~/modules/sessions/lib/coverage.ts";
 import { listSessions } from "~/modules/sessions/lib/sessions.ts";
 import { requireMember } from "~/server/context.ts";
 import { fmtDate, fmtDuration } from "~/server/pages.ts";
@@ -30,6 +32,9 @@ export default async function SessionsPage(props: { searchParams: Promise<{ befo
               <th className="num">Duration</th>
               <th className="num">Participants</th>
               <th className="num">Frames</th>
+              <th className="num" title="Participants with camera on that have frames">
+                Coverage
+              </th>
               <th className="num">Reconnects</th>
               <th>Stop reason</th>
             </tr>
@@ -47,6 +52,13 @@ export default async function SessionsPage(props: { searchParams: Promise<{ befo
                 <td className="num">{fmtDuration(s.durationSec)}</td>
                 <td className="num">{s.participants}</td>
                 <td className="num">{s.frames}</td>
+                <td
+                  className="num"
+                  data-testid={`coverage-${s.id}`}
+                  title={`${describeCoverage(s.coverage)} (${CAPTURE_MODE_LABELS[s.captureMode]})`}
+                >
+                  {coverageCell(s.coverage)}
+                </td>
                 <td className="num">{s.reconnects}</td>
                 <td className="small">{s.stopReason ?? "—"}</td>
               </tr>

@@ -2,6 +2,8 @@
 // The session page's live part: starts from the server-rendered snapshot and follows the SSE stream.
 import Link from "next/link";
 import { useEffect, useState } from "react";
+import { CAPTURE_MODE_LABELS } from "~/modules/meetings/lib/capture-mode.ts";
+import { describeCoverage, formatMs, participantCoverage } from "../lib/coverage.ts";
 import type { SessionSnapshot } from "../lib/sessions.ts";
 import { TimelineChart } from "./timeline-chart.tsx";
 
@@ -37,8 +39,20 @@ export function LiveSession({ initial }: { initial: SessionSnapshot }) {
   const live = LIVE.has(snap.state);
   const durationSec = live ? Math.max(0, Math.round((now - snap.startedAt) / 1000)) : snap.durationSec;
   const totalFrames = snap.participants.reduce((n, p) => n + p.frameCount, 0);
+  // A live page runs the camera clocks on; an ended one shows them as the session left them.
+  const clock = live ? now : (snap.endedAt ?? now);
   return (
     <>
+      <p
+        data-testid="coverage"
+        className={snap.coverage.covered < snap.coverage.cameraOn ? "notice" : "notice ok"}
+      >
+        <strong data-testid="coverage-line">{describeCoverage(snap.coverage)}</strong>
+        <span className="small muted">
+          {" "}
+          · capture mode <span data-testid="capture-mode">{CAPTURE_MODE_LABELS[snap.captureMode]}</span>
+        </span>
+      </p>
       <div className="stats">
         <div className="stat">
           <div className="label">State</div>
@@ -82,22 +96,40 @@ export function LiveSession({ initial }: { initial: SessionSnapshot }) {
           <tr>
             <th>Name</th>
             <th>Zoom user id</th>
-            <th className="num">Frames</th>
+            <th>Camera</th>
+            <th className="num">Camera-on time</th>
+            <th className="num">Frames kept</th>
+            <th className="num">Time to first frame</th>
             <th>Last seen</th>
           </tr>
         </thead>
         <tbody>
-          {snap.participants.map((p) => (
-            <tr key={p.id}>
-              <td>
-                <Link href={`/sessions/${snap.id}/participants/${p.id}`}>{p.name}</Link>{" "}
-                {p.isRoom ? <span className="badge">Zoom Room</span> : null}
-              </td>
-              <td className="mono">{p.zoomUserId}</td>
-              <td className="num">{p.frameCount}</td>
-              <td className="small">{new Date(p.lastSeenAt).toISOString().slice(11, 19)}</td>
-            </tr>
-          ))}
+          {snap.participants.map((p) => {
+            const c = participantCoverage(p, clock);
+            return (
+              <tr
+                key={p.id}
+                data-testid={`participant-${p.zoomUserId}`}
+                data-uncovered={c.uncovered ? "true" : undefined}
+              >
+                <td>
+                  <Link href={`/sessions/${snap.id}/participants/${p.id}`}>{p.name}</Link>{" "}
+                  {p.isRoom ? <span className="badge">Zoom Room</span> : null}{" "}
+                  {c.uncovered ? (
+                    <span className="badge uncovered" data-testid="no-frames">
+                      {live ? "no frames yet" : "no frames"}
+                    </span>
+                  ) : null}
+                </td>
+                <td className="mono">{p.zoomUserId}</td>
+                <td className="small">{p.videoOn ? "on" : c.cameraEverOn ? "off" : "never on"}</td>
+                <td className="num">{c.cameraEverOn ? formatMs(c.cameraOnMs) : "—"}</td>
+                <td className="num">{p.frameCount}</td>
+                <td className="num">{formatMs(c.timeToFirstFrameMs)}</td>
+                <td className="small">{new Date(p.lastSeenAt).toISOString().slice(11, 19)}</td>
+              </tr>
+            );
+          })}
         </tbody>
       </table>
 

@@ -107,6 +107,33 @@ describe("sessions", () => {
     expect(got.at(-1)).toEqual({ event: "end", data: { state: "STOPPED" } });
   });
 
+  it("streams coverage: a camera coming on, then its first frame, each send a snapshot", async () => {
+    const { team } = await createTeamWithUser(t.db, "OWNER", "s6");
+    const { session, participant } = await createCapturedSession(t.db, team.id);
+    const stream = sessionEventStream(t.db, team.id, session.id, { intervalMs: 20 });
+    type Snap = { coverage: { covered: number; cameraOn: number }; participants: { videoOn: boolean }[] };
+    const events = readEvents(stream, (evs) =>
+      evs.some((e) => e.event === "snapshot" && (e.data as Snap).coverage.covered === 1),
+    );
+    await new Promise((r) => setTimeout(r, 80));
+    const on = new Date();
+    await t.db.participant.update({
+      where: { id: participant.id },
+      data: { videoOn: true, firstVideoOnAt: on, videoOnSince: on },
+    });
+    await new Promise((r) => setTimeout(r, 80));
+    await t.db.participant.update({
+      where: { id: participant.id },
+      data: { frameCount: 1, firstFrameAt: new Date(on.getTime() + 700) },
+    });
+    const coverages = (await events)
+      .filter((e) => e.event === "snapshot")
+      .map((e) => (e.data as Snap).coverage);
+    expect(coverages[0]).toEqual({ covered: 0, cameraOn: 0 });
+    expect(coverages).toContainEqual({ covered: 0, cameraOn: 1 });
+    expect(coverages.at(-1)).toEqual({ covered: 1, cameraOn: 1 });
+  });
+
   it("another team's session id yields an error event, not data", async () => {
     const { team } = await createTeamWithUser(t.db, "OWNER", "s4");
     const { team: other } = await createTeamWithUser(t.db, "OWNER", "s5");

@@ -1,9 +1,10 @@
 // Capture sessions of a team: the list, one session's detail, and the data behind its timeline chart.
 // Every read is scoped by teamId; another team's session id reads as missing.
-import type { Db, SessionEventType, SessionState } from "@capture/db";
+import type { CaptureMode, Db, SessionEventType, SessionState } from "@capture/db";
 import { stopReasonText } from "@capture/rtms-core/protocol";
 import { AppError } from "~/server/errors.ts";
 import { type CreatedCursor, olderThan } from "~/server/keyset.ts";
+import { type Coverage, coverageOf, listCoverage } from "./coverage.ts";
 
 export const SESSION_PAGE_SIZE = 50;
 
@@ -19,6 +20,8 @@ export interface SessionRow {
   frames: number;
   reconnects: number;
   stopReason: string | null;
+  captureMode: CaptureMode;
+  coverage: Coverage;
 }
 
 function durationSec(startedAt: Date, endedAt: Date | null, now: Date): number {
@@ -31,7 +34,10 @@ export function describeStopReason(code: number | null, text: string | null): st
   return `${stopReasonText(code)} (${code})`;
 }
 
-/** Newest first; keyset on (createdAt, id) so later pages cost the same as the first. */
+/**
+ * Newest first; keyset on (createdAt, id) so later pages cost the same as the first. Counts and coverage
+ * come from listCoverage's aggregates: a fixed number of queries per page, whatever it holds.
+ */
 export async function listSessions(
   db: Db,
   teamId: string,
@@ -44,29 +50,35 @@ export async function listSessions(
       teamId,
       ...olderThan(before),
     },
-    include: {
-      meeting: { select: { name: true } },
-      participants: { select: { frameCount: true } },
-    },
+    include: { meeting: { select: { name: true } } },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: SESSION_PAGE_SIZE + 1,
   });
   const page = sessions.slice(0, SESSION_PAGE_SIZE);
   const last = page.at(-1);
+  const totals = await listCoverage(
+    db,
+    page.map((s) => s.id),
+  );
   return {
-    rows: page.map((s) => ({
-      id: s.id,
-      meetingName: s.meeting?.name ?? null,
-      meetingUuid: s.meetingUuid,
-      state: s.state,
-      startedAt: s.startedAt,
-      endedAt: s.endedAt,
-      durationSec: durationSec(s.startedAt, s.endedAt, now),
-      participants: s.participants.length,
-      frames: s.participants.reduce((n, p) => n + p.frameCount, 0),
-      reconnects: s.reconnectCount,
-      stopReason: describeStopReason(s.stopReason, s.stopReasonText),
-    })),
+    rows: page.map((s) => {
+      const t = totals.get(s.id)!;
+      return {
+        id: s.id,
+        meetingName: s.meeting?.name ?? null,
+        meetingUuid: s.meetingUuid,
+        state: s.state,
+        startedAt: s.startedAt,
+        endedAt: s.endedAt,
+        durationSec: durationSec(s.startedAt, s.endedAt, now),
+        participants: t.participants,
+        frames: t.frames,
+        reconnects: s.reconnectCount,
+        stopReason: describeStopReason(s.stopReason, s.stopReasonText),
+        captureMode: s.captureMode,
+        coverage: { covered: t.covered, cameraOn: t.cameraOn },
+      };
+    }),
     next: sessions.length > SESSION_PAGE_SIZE && last ? { createdAt: last.createdAt, id: last.id } : null,
   };
 }
@@ -90,6 +102,10 @@ export interface SessionSnapshot {
   durationSec: number;
   reconnects: number;
   stopReason: string | null;
+  /** The mode the session ran with (a later edit of the meeting does not rewrite it). */
+  captureMode: CaptureMode;
+  coverage: Coverage;
+  /** Epoch ms; the camera columns are what coverage.ts's participantCoverage reads. */
   participants: {
     id: string;
     zoomUserId: string;
@@ -98,6 +114,11 @@ export interface SessionSnapshot {
     frameCount: number;
     firstSeenAt: number;
     lastSeenAt: number;
+    videoOn: boolean;
+    firstVideoOnAt: number | null;
+    videoOnMs: number;
+    videoOnSince: number | null;
+    firstFrameAt: number | null;
   }[];
   events: TimelineEvent[];
   roomActions: {
@@ -167,6 +188,11 @@ export async function getSessionSnapshot(
     frameCount: p.frameCount,
     firstSeenAt: p.firstSeenAt.getTime(),
     lastSeenAt: p.lastSeenAt.getTime(),
+    videoOn: p.videoOn,
+    firstVideoOnAt: p.firstVideoOnAt?.getTime() ?? null,
+    videoOnMs: p.videoOnMs,
+    videoOnSince: p.videoOnSince?.getTime() ?? null,
+    firstFrameAt: p.firstFrameAt?.getTime() ?? null,
   }));
   const roomActions = s.roomActions.map((a) => ({
     id: a.id,
@@ -180,7 +206,11 @@ export async function getSessionSnapshot(
   const version = [
     s.updatedAt.getTime(),
     s.state,
-    participants.map((p) => `${p.id}:${p.frameCount}:${p.lastSeenAt}`).join(","),
+    participants
+      .map(
+        (p) => `${p.id}:${p.frameCount}:${p.lastSeenAt}:${p.videoOnMs}:${p.videoOnSince}:${p.firstFrameAt}`,
+      )
+      .join(","),
     events.length,
     events.at(-1)?.at ?? 0,
     roomActions.map((a) => `${a.id}:${a.outcome}:${a.at}`).join(","),
@@ -197,6 +227,8 @@ export async function getSessionSnapshot(
     durationSec: durationSec(s.startedAt, s.endedAt, now),
     reconnects: s.reconnectCount,
     stopReason: describeStopReason(s.stopReason, s.stopReasonText),
+    captureMode: s.captureMode,
+    coverage: coverageOf(participants),
     participants,
     events,
     roomActions,

@@ -3,6 +3,7 @@ import { notFound } from "next/navigation";
 import { ActionForm } from "~/components/action-form.tsx";
 import { deleteParticipantFramesAction } from "~/modules/gallery/actions.ts";
 import { listFramesPage, parseCursor } from "~/modules/gallery/lib/frames.ts";
+import { formatMs, getParticipantCoverage } from "~/modules/sessions/lib/coverage.ts";
 import { canEdit } from "~/modules/teams/lib/membership.ts";
 import { requireMember } from "~/server/context.ts";
 import { orNotFound } from "~/server/pages.ts";
@@ -20,6 +21,7 @@ export default async function GalleryPage(props: {
   );
   if (page.session.id !== sessionId) notFound();
   const p = page.participant;
+  const camera = await getParticipantCoverage(db(), member.teamId, p.id);
   return (
     <>
       <p className="small">
@@ -39,8 +41,18 @@ export default async function GalleryPage(props: {
           </a>
         ) : null}
       </div>
-      <p className="muted small">
+      <p className="muted small" data-testid="participant-camera">
         Zoom user id <span className="mono">{p.zoomUserId}</span>
+        {camera?.cameraEverOn ? (
+          <>
+            {" "}
+            · camera {camera.videoOn ? "on" : "off"}, on for {formatMs(camera.cameraOnMs)} · time to first
+            frame {formatMs(camera.timeToFirstFrameMs)}{" "}
+            {camera.uncovered ? <span className="badge uncovered">no frames yet</span> : null}
+          </>
+        ) : (
+          " · camera never on"
+        )}
       </p>
       {page.frames.length === 0 ? (
         <p className="muted">No frames kept for this participant{before ? " before this point" : ""}.</p>

@@ -101,9 +101,19 @@ async function startNext(env: NodeJS.ProcessEnv): Promise<{ base: string; child:
   }
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
+  // BENCH_NODE_ARGS (e.g. --cpu-prof) go to node itself, which runs Next's CLI in this one process.
+  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
   const child = spawn(
-    path.join(WEB_DIR, "node_modules", ".bin", "next"),
-    ["start", "-H", "127.0.0.1", "-p", String(port)],
+    process.execPath,
+    [
+      ...nodeArgs,
+      path.join(WEB_DIR, "node_modules", "next", "dist", "bin", "next"),
+      "start",
+      "-H",
+      "127.0.0.1",
+      "-p",
+      String(port),
+    ],
     {
       cwd: WEB_DIR,
       env: { ...env, NEXT_TELEMETRY_DISABLED: "1", NEXTAUTH_URL: base },
@@ -225,7 +235,11 @@ async function main() {
       `burst p50 is ${(burst.p50 / baseline.p50).toFixed(1)}x the baseline's; the webhook amid junk took ${realResult.ms.toFixed(0)} ms`,
     );
   } finally {
-    host?.kill("SIGTERM");
+    if (host && host.exitCode === null) {
+      const exited = new Promise((resolve) => host?.once("exit", resolve));
+      host.kill("SIGTERM");
+      await exited;
+    }
     await queues.obliterate();
     await queues.close();
     await t.drop();

@@ -111,6 +111,7 @@ describe("Zoom webhook intake (real Postgres and Redis)", () => {
     });
     const res = await handleZoomWebhook(deps, signed(body), teamId);
     expect(res.status).toBe(200);
+    expect(res.headers.get("cache-control")).toBe("no-store, no-transform");
     expect(await res.json()).toEqual({
       plainToken: "plain-123",
       encryptedToken: createHmac("sha256", SECRET).update("plain-123").digest("hex"),

@@ -122,6 +122,14 @@ function precheckSignatureHeaders(req: Request, nowMs: number): string {
 }
 
 export async function handleZoomWebhook(deps: WebhookDeps, req: Request, teamId: string): Promise<Response> {
+  const res = await intake(deps, req, teamId);
+  // Every answer here is a few bytes, and none may be cached. no-transform also keeps `next start` from
+  // gzipping it: a zlib stream per response was the largest single CPU cost of a 500-event burst.
+  res.headers.set("Cache-Control", "no-store, no-transform");
+  return res;
+}
+
+async function intake(deps: WebhookDeps, req: Request, teamId: string): Promise<Response> {
   const now = deps.now ?? Date.now;
   let claimed: string | undefined;
   try {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { isRtmsError, RtmsError } from "./errors.ts";
 import { ZoomEventWsError } from "./event-ws/errors.ts";
+import { FrameStoreError } from "./frames/store.ts";
 import { parseMessage } from "./protocol/codec.ts";
 import { ProtocolError } from "./protocol/errors.ts";
 import { RtmsSessionError } from "./session/errors.ts";
@@ -18,6 +19,7 @@ describe("RtmsError", () => {
       [new ZoomEventWsError("SOCKET_ERROR", "reset", { cause }), "ZoomEventWsError"],
       [event.ok ? new ZoomEventError("INVALID_JSON", "x") : event.error, "ZoomEventError"],
       [new ZoomApiError("ZOOM_NETWORK", "down", { cause }), "ZoomApiError"],
+      [new FrameStoreError("UNAVAILABLE", "store down", { cause }), "FrameStoreError"],
     ];
     for (const [err, name] of errors) {
       expect(err).toBeInstanceOf(RtmsError);
@@ -34,6 +36,7 @@ describe("RtmsError", () => {
       "SOCKET_ERROR",
       "INVALID_JSON",
       "ZOOM_NETWORK",
+      "UNAVAILABLE",
     ]);
     expect(errors[1]![0].cause).toBe(cause);
     expect(errors[4]![0].cause).toBe(cause);

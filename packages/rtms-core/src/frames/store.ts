@@ -1,6 +1,7 @@
 // Where kept frames go. The worker writes, the portal reads, retention deletes; a local-disk store is the
 // default and an S3-compatible one can replace it behind the same interface.
 import type { Readable } from "node:stream";
+import { RtmsError } from "../errors.ts";
 
 export type FrameFormat = "jpg" | "png";
 
@@ -44,15 +45,8 @@ export type FrameStoreErrorCode =
   /** The store did not answer (or answered 5xx/throttled) for the whole retry budget: an outage. */
   | "UNAVAILABLE";
 
-export class FrameStoreError extends Error {
+export class FrameStoreError extends RtmsError<FrameStoreErrorCode> {
   override readonly name = "FrameStoreError";
-  constructor(
-    readonly code: FrameStoreErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 export interface FrameStore {

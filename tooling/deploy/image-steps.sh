@@ -34,6 +34,10 @@ case "$step" in
     out="${3:?out folder}"
     app_dir "$app" >/dev/null
     turbo prune "@capture/$app" --docker --out-dir "$out"
+    # Every package's vitest.config.ts imports tooling/vitest, which is no workspace package, so prune leaves
+    # it out; `next build` type-checks those configs too.
+    mkdir -p "$out/full/tooling"
+    cp -R tooling/vitest "$out/full/tooling/"
     ;;
   install-all)
     pnpm install --frozen-lockfile --ignore-scripts "${offline[@]}"

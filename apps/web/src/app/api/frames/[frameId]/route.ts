@@ -84,6 +84,14 @@ export async function GET(req: Request, ctx: { params: Promise<{ frameId: string
       },
     });
   } catch (err) {
+    if (err instanceof FrameStoreError && err.code === "UNAVAILABLE") {
+      // The store (S3) did not answer within its retry budget: a passing outage, not a bug; try again.
+      logger().warn({ err }, "frame store unavailable");
+      return Response.json(
+        { error: { code: "STORE_UNAVAILABLE", message: "Frames are unavailable right now" } },
+        { status: 503, headers: { "Retry-After": "5" } },
+      );
+    }
     return errorResponse(err, logger());
   }
 }

@@ -151,7 +151,10 @@ function startClient(options: Partial<ZoomEventWsClientOptions> = {}) {
     url: zoom.wsUrl,
     allowedHosts: ["127.0.0.1"],
     heartbeatMs: 40,
-    connectTimeoutMs: 300,
+    // Generous by default so a stalled test process (a loaded CI box) is not read as a dead server; the
+    // tests of those timeouts set them short.
+    deadAfterMs: 5_000,
+    connectTimeoutMs: 5_000,
     reconnect: { initialDelayMs: 20, maxDelayMs: 100 },
     ...options,
     tokenSource,

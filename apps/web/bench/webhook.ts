@@ -9,7 +9,7 @@
 //   pnpm --filter @capture/web exec tsx bench/webhook.ts     (BENCH_EVENTS=500, BENCH_LOG_LEVEL=info)
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -32,18 +32,25 @@ interface Timed {
   status: number;
 }
 
-async function timed(url: string, init?: RequestInit): Promise<Timed> {
-  const t0 = performance.now();
+/**
+ * CPU time (user + system, ms) the server process has used so far, from /proc (Linux). Latency on a shared
+ * machine moves with everyone else's load; the server's own CPU per request does not, so it is printed too.
+ */
+function serverCpuMs(pid: number | undefined): number {
+  if (!pid) return Number.NaN;
   try {
-    const res = await fetch(url, init);
-    await res.arrayBuffer();
-    return { ms: performance.now() - t0, status: res.status };
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in 1/100 s ticks
   } catch {
-    return { ms: performance.now() - t0, status: 0 };
+    return Number.NaN;
   }
 }
 
-function summary(name: string, results: Timed[]) {
+async function phase(name: string, pid: number | undefined, run: () => Promise<Timed[]>) {
+  const cpu0 = serverCpuMs(pid);
+  const results = await run();
+  const cpuPerRequest = (serverCpuMs(pid) - cpu0) / results.length;
   const ms = results.map((r) => r.ms).sort((a, b) => a - b);
   const statuses: Record<number, number> = {};
   for (const r of results) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
@@ -53,8 +60,20 @@ function summary(name: string, results: Timed[]) {
     p50: percentile(ms, 50),
     p99: percentile(ms, 99),
     max: ms.at(-1)!,
+    cpuPerRequest,
     statuses,
   };
+}
+
+async function timed(url: string, init?: RequestInit): Promise<Timed> {
+  const t0 = performance.now();
+  try {
+    const res = await fetch(url, init);
+    await res.arrayBuffer();
+    return { ms: performance.now() - t0, status: res.status };
+  } catch {
+    return { ms: performance.now() - t0, status: 0 };
+  }
 }
 
 function signedEvent(base: string, teamId: string, i: number, run: string): [string, RequestInit] {
@@ -156,6 +175,7 @@ async function startHost(env: NodeJS.ProcessEnv): Promise<{ base: string; child:
 }
 
 async function main() {
+  const loadAtStart = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
   const t = await createTestDatabase("whbench");
   const keys = generateKeySpec("bench");
   const prefix = `bench-${randomBytes(4).toString("hex")}`;
@@ -193,25 +213,29 @@ async function main() {
       await timed(...signedEvent(base, team.id, i, `${run}w`));
     }
 
-    const baseline = summary(
-      `baseline: ${EVENTS} x GET /api/health at once`,
-      await Promise.all(Array.from({ length: EVENTS }, () => timed(`${base}/api/health`))),
+    const pid = host.pid;
+    const baseline = await phase(`baseline: ${EVENTS} x GET /api/health at once`, pid, () =>
+      Promise.all(Array.from({ length: EVENTS }, () => timed(`${base}/api/health`))),
     );
-
-    const burst = summary(
-      `${EVENTS} signed rtms_started at once`,
-      await Promise.all(
-        Array.from({ length: EVENTS }, (_, i) => timed(...signedEvent(base, team.id, i, run))),
-      ),
+    const burst = await phase(`${EVENTS} signed rtms_started at once`, pid, () =>
+      Promise.all(Array.from({ length: EVENTS }, (_, i) => timed(...signedEvent(base, team.id, i, run)))),
     );
-
     const junkBody = JSON.stringify({ event: "meeting.rtms_started", payload: { pad: "x".repeat(2000) } });
-    const junk = Array.from({ length: EVENTS }, () =>
-      timed(webhookUrl, { method: "POST", headers: { "content-type": "application/json" }, body: junkBody }),
-    );
-    const real = timed(...signedEvent(base, team.id, 0, `${run}r`));
-    const junkResults = summary(`${EVENTS} unsigned at once`, await Promise.all(junk));
-    const realResult = await real;
+    let realResult: Timed | undefined;
+    const junkResults = await phase(`${EVENTS} unsigned at once (+1 signed)`, pid, async () => {
+      const junk = Array.from({ length: EVENTS }, () =>
+        timed(webhookUrl, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: junkBody,
+        }),
+      );
+      const real = timed(...signedEvent(base, team.id, 0, `${run}r`));
+      const results = await Promise.all(junk);
+      realResult = await real;
+      return results;
+    });
+    if (!realResult) throw new Error("unreachable");
 
     const enqueued = await queues.zoomEvents.getJobCounts("waiting", "active", "delayed");
 
@@ -219,9 +243,15 @@ async function main() {
     const server =
       process.env.BENCH_SERVER === "next" ? "next start (the build)" : "route handlers on node:http";
     console.log(`\nserver: ${server}`);
-    console.log(`${"phase".padEnd(44)}${"p50".padStart(9)}${"p99".padStart(9)}${"max".padStart(9)}  answers`);
+    console.log(`load average at start: ${loadAtStart}`);
+    console.log(
+      `${"phase".padEnd(44)}${"p50".padStart(9)}${"p99".padStart(9)}${"max".padStart(9)}${"cpu/req".padStart(10)}  answers`,
+    );
     for (const r of [baseline, burst, junkResults]) {
-      console.log(`${r.name.padEnd(44)}${ms(r.p50)}${ms(r.p99)}${ms(r.max)}  ${JSON.stringify(r.statuses)}`);
+      const cpu = `${r.cpuPerRequest.toFixed(2)} ms`.padStart(10);
+      console.log(
+        `${r.name.padEnd(44)}${ms(r.p50)}${ms(r.p99)}${ms(r.max)}${cpu}  ${JSON.stringify(r.statuses)}`,
+      );
     }
     console.log(
       `${"one signed webhook amid the unsigned".padEnd(44)}${ms(realResult.ms)}${"".padStart(18)}  {"${realResult.status}":1}`,

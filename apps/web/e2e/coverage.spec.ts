@@ -1,7 +1,8 @@
 // Coverage where users look: a meeting created in the form (Everyone mode, the default) with four cameras
 // on, one of which zoom-sim refuses to subscribe (msg 29 with an error code) for the whole meeting. The
 // worker rotates through the others; the session page says "3 of 4 participants with camera on have
-// frames" and marks the refused one, and the sessions list shows 3/4.
+// frames" and marks the refused one, and the sessions list shows 3/4. Then the meeting is edited to Active
+// speaker, which the finished session does not take on.
 import path from "node:path";
 import { expect, test } from "@playwright/test";
 import { artifactDir, db, login, meetingNumber, sim, USERS, waitFor } from "./support.ts";
@@ -92,4 +93,22 @@ test("the session page shows coverage and marks the participant without frames",
   await expect(refusedRow.getByTestId("no-frames")).toHaveText("no frames");
   await page.goto("/sessions");
   await expect(page.getByTestId(`coverage-${session.id}`)).toHaveText("3/4");
+
+  // Editing the meeting changes what its next session captures, never the session that ran.
+  expect(session.meetingId).not.toBeNull();
+  await page.goto(`/meetings/${session.meetingId}`);
+  await page.getByLabel("Capture mode").selectOption("SPEAKER");
+  await page.getByLabel(/Dwell per participant/).fill("5");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByTestId("form-message")).toHaveText("Saved.");
+  expect(await db().meeting.findUniqueOrThrow({ where: { id: session.meetingId! } })).toMatchObject({
+    captureMode: "SPEAKER",
+    coverageDwellMs: 5000,
+  });
+  await page.reload();
+  await expect(page.getByTestId("meeting-capture")).toHaveText("Captures: Active speaker");
+  await expect(page.getByLabel("Capture mode")).toHaveValue("SPEAKER");
+  await expect(page.getByLabel(/Dwell per participant/)).toHaveValue("5");
+  await page.goto(`/sessions/${session.id}`);
+  await expect(page.getByTestId("capture-mode")).toHaveText("Everyone: every camera in turn");
 });

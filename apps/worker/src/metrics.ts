@@ -114,6 +114,49 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  // Trust boundaries (issue 9): hostile Zoom-side input, tenant isolation, limits.
+  readonly zoomInputRefused = new Counter({
+    name: "capture_zoom_input_refused_total",
+    help: "Frames and msg 6 events dropped at the Zoom-text boundary, by kind and reason",
+    labelNames: ["kind", "reason"] as const,
+    registers: [this.registry],
+  });
+  readonly protocolErrors = new Counter({
+    name: "capture_protocol_errors_total",
+    help: "Unreadable RTMS messages, by socket and error code (all counted, a sample logged)",
+    labelNames: ["socket", "code"] as const,
+    registers: [this.registry],
+  });
+  readonly streamsDisconnected = new Counter({
+    name: "capture_streams_disconnected_total",
+    help: "Streams the worker ended itself, by reason (protocol_flood, max_length)",
+    labelNames: ["reason"] as const,
+    registers: [this.registry],
+  });
+  readonly rowsQuarantined = new Counter({
+    name: "capture_rows_quarantined_total",
+    help: "Rows the database refused with a data error, dropped so other rows keep flowing, by kind",
+    labelNames: ["kind"] as const,
+    registers: [this.registry],
+  });
+  readonly crossTeamEvents = new Counter({
+    name: "capture_cross_team_events_refused_total",
+    help: "Zoom events refused because the stream belongs to another team (or another meeting), by event",
+    labelNames: ["event"] as const,
+    registers: [this.registry],
+  });
+  readonly teamCapDeferrals = new Counter({
+    name: "capture_team_cap_deferrals_total",
+    help: "Capture jobs put back because their team was at its concurrent-session cap",
+    registers: [this.registry],
+  });
+  readonly zoomCredentialsOk = new Gauge({
+    name: "capture_zoom_credentials_ok",
+    help: "Per team: 1 when its Server-to-Server credentials got a token at the last check, else 0",
+    labelNames: ["team_id"] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }

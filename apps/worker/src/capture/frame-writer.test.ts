@@ -130,6 +130,55 @@ describe("FrameWriter", () => {
     await unreachable.$disconnect();
   });
 
+  it("quarantines rows the database refuses; every other row, of any session, is written", async () => {
+    const team = await testDb.db.team.create({ data: { slug: "poison", name: "poison" } });
+    const other = await testDb.db.captureSession.create({
+      data: { teamId: team.id, rtmsStreamId: "poison", meetingUuid: "m", serverUrls: "ws://x" },
+    });
+    const metrics = new Metrics({ defaultMetrics: false });
+    const dropped: FrameRow[] = [];
+    const w = new FrameWriter({
+      db: testDb.db,
+      log,
+      metrics,
+      budgetBytes: 1 << 20,
+      flushIntervalMs: 5,
+      onFrameDropped: (f) => {
+        dropped.push(f);
+      },
+    });
+    // A participant id Postgres cannot store: the row is refused, and its frames with it.
+    for (let ts = 1; ts <= 3; ts++) w.addFrame(frame("bad\u0000", ts, other.id));
+    // One frame in a batch of good ones whose key cannot be stored.
+    for (let ts = 1; ts <= 6; ts++) w.addFrame(frame("20", ts, other.id));
+    w.addFrame({ ...frame("20", 7, other.id), storageKey: "k\u0000.jpg" });
+    for (let ts = 1; ts <= 5; ts++) w.addFrame(frame("21", ts));
+    w.event({ sessionId, type: "STOPPED", data: { reason: "x\u0000" } });
+    w.event({ sessionId, type: "VIDEO_ON", zoomUserId: "21" });
+    w.patchSession(other.id, { stopReasonText: "bad\u0000text" });
+    w.patchSession(sessionId, { reconnectCount: 7 });
+    expect(await w.drain()).toBe(true);
+    // A later frame of the refused participant is dropped at once (its row can never exist).
+    w.addFrame(frame("bad\u0000", 4, other.id));
+    expect(w.pendingFrames).toBe(0);
+    await w.close();
+
+    expect(await testDb.db.frame.count({ where: { sessionId, participant: { zoomUserId: "21" } } })).toBe(5);
+    expect(await testDb.db.frame.count({ where: { sessionId: other.id } })).toBe(6);
+    expect(dropped.map((f) => `${f.zoomUserId}@${f.zoomTimestamp}`).sort()).toEqual(
+      ["20@7", "bad\u0000@1", "bad\u0000@2", "bad\u0000@3", "bad\u0000@4"].sort(),
+    );
+    expect(await testDb.db.sessionEvent.count({ where: { sessionId, type: "VIDEO_ON" } })).toBe(1);
+    expect(await testDb.db.sessionEvent.count({ where: { sessionId, type: "STOPPED" } })).toBe(0);
+    expect(
+      (await testDb.db.captureSession.findUniqueOrThrow({ where: { id: sessionId } })).reconnectCount,
+    ).toBe(7);
+    const quarantined = Object.fromEntries(
+      (await metrics.rowsQuarantined.get()).values.map((v) => [v.labels.kind, v.value]),
+    );
+    expect(quarantined).toEqual({ participant: 1, frame: 5, event: 1, session_patch: 1 });
+  });
+
   it("purges a revoked session's rows, buffered or written", async () => {
     const team = await testDb.db.team.create({ data: { slug: "p", name: "p" } });
     const other = await testDb.db.captureSession.create({

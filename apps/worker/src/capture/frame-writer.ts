@@ -8,6 +8,12 @@
 //
 // The buffer has a byte budget. When the database stays away long enough to exceed it, the OLDEST frames
 // are dropped: their files are deleted (no file without a row), and each drop is counted and logged.
+//
+// One poison row never blocks anyone else (issue 9): a batch that fails with a DATA error (db-errors.ts) is
+// split in halves until the rows the database refuses are found; those are quarantined (dropped, a
+// frame's file deleted as on overflow, counted in capture_rows_quarantined_total, logged once), the rest
+// is written. A participant row that is refused takes its frames with it. A connection error still means
+// "keep everything and retry".
 import {
   type Db,
   deleteFrames,
@@ -18,6 +24,10 @@ import {
 } from "@capture/db";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
+import { isDataError, sqlState } from "./db-errors.ts";
+import { LogSampler } from "./protocol-guard.ts";
+
+export type QuarantineKind = "participant" | "frame" | "eviction" | "session_patch" | "event";
 
 export interface FrameRow {
   sessionId: string;
@@ -111,6 +121,9 @@ export class FrameWriter {
   #failures = 0;
   #closed = false;
   #idleWaiters: (() => void)[] = [];
+  /** (session, zoom user) whose participant row the database refused: their frames cannot be written. */
+  readonly #refusedParticipants = new Set<string>();
+  readonly #quarantineLog = new LogSampler({ first: 5, every: 1000 });
 
   constructor(options: FrameWriterOptions) {
     this.#o = options;
@@ -138,6 +151,10 @@ export class FrameWriter {
   }
 
   addFrame(frame: FrameRow) {
+    if (this.#refusedParticipants.has(key(frame.sessionId, frame.zoomUserId))) {
+      this.#quarantineFrame(frame, "participant row refused");
+      return;
+    }
     this.#frames.set(frameKey(frame), frame);
     this.#bytes += FRAME_OVERHEAD_BYTES + frame.storageKey.length * 2;
     this.#enforceBudget();
@@ -211,6 +228,11 @@ export class FrameWriter {
       );
       this.#o.metrics.framesDropped.inc({ reason: "db_buffer_overflow" }, this.#frames.size);
     }
+  }
+
+  #hasFramesOf(sessionId: string): boolean {
+    for (const f of this.#frames.values()) if (f.sessionId === sessionId) return true;
+    return this.#evictions.some((e) => e.sessionId === sessionId);
   }
 
   #hasWork() {
@@ -306,17 +328,25 @@ export class FrameWriter {
         needed.set(k, { sessionId: e.sessionId, zoomUserId: e.zoomUserId, name: "" });
     }
     if (needed.size === 0) return;
-    const touches = [...needed.values()];
-    await db.participant.createMany({
-      data: touches.map((t) => ({
-        sessionId: t.sessionId,
-        zoomUserId: t.zoomUserId,
-        name: t.name,
-        roomId: t.roomId,
-        ...t.camera,
-      })),
-      skipDuplicates: true,
-    });
+    const touches: ParticipantTouch[] = [];
+    await this.#isolate(
+      "participant",
+      [...needed.values()],
+      (batch) =>
+        db.participant.createMany({
+          data: batch.map((t) => ({
+            sessionId: t.sessionId,
+            zoomUserId: t.zoomUserId,
+            name: t.name,
+            roomId: t.roomId,
+            ...t.camera,
+          })),
+          skipDuplicates: true,
+        }),
+      (written) => touches.push(...written),
+      (t, err) => this.#refuseParticipant(t, err),
+    );
+    if (touches.length === 0) return;
     const rows = await db.participant.findMany({
       where: { OR: touches.map((t) => ({ sessionId: t.sessionId, zoomUserId: t.zoomUserId })) },
       select: { id: true, sessionId: true, zoomUserId: true, roomId: true, name: true },
@@ -330,14 +360,22 @@ export class FrameWriter {
     });
     for (const r of updates) {
       const t = needed.get(key(r.sessionId, r.zoomUserId))!;
-      await db.participant.update({
-        where: { id: r.id },
-        data: {
-          ...(t.roomId ? { roomId: t.roomId } : {}),
-          ...(t.name && !r.name ? { name: t.name } : {}),
-          ...t.camera,
-        },
-      });
+      await this.#isolate(
+        "participant",
+        [t],
+        () =>
+          db.participant.update({
+            where: { id: r.id },
+            data: {
+              ...(t.roomId ? { roomId: t.roomId } : {}),
+              ...(t.name && !r.name ? { name: t.name } : {}),
+              ...t.camera,
+            },
+          }),
+        () => {},
+        // The row exists (frames can still be written): only this update is dropped.
+        (_t, err) => this.#quarantined("participant", 1, err),
+      );
     }
     for (const t of touches) {
       const k = key(t.sessionId, t.zoomUserId);
@@ -359,21 +397,38 @@ export class FrameWriter {
       }
       if (batch.length === 0) return;
       left -= batch.length;
-      const f = batch.map(([, row]) => row);
-      await insertFrames(
-        db,
-        f.map((r) => ({ ...r, participantId: this.#participantIds.get(key(r.sessionId, r.zoomUserId))! })),
+      await this.#isolate(
+        "frame",
+        batch,
+        (part) =>
+          insertFrames(
+            db,
+            part.map(([, r]) => ({
+              ...r,
+              participantId: this.#participantIds.get(key(r.sessionId, r.zoomUserId))!,
+            })),
+          ),
+        (written) => {
+          const now = performance.now();
+          for (const [k, row] of written) {
+            this.#forgetFrame(k, row);
+            metrics.frameToRowLatency.observe((now - row.receivedAt) / 1000);
+          }
+          metrics.framesStored.inc(written.length);
+        },
+        ([k, row], err) => {
+          this.#forgetFrame(k, row);
+          this.#quarantineFrame(row, err);
+        },
       );
-      const now = performance.now();
-      for (const [k, row] of batch) {
-        // The same key may have been replaced meanwhile (a replayed frame): only remove what we wrote.
-        if (this.#frames.get(k) === row) {
-          this.#frames.delete(k);
-          this.#bytes -= FRAME_OVERHEAD_BYTES + row.storageKey.length * 2;
-        }
-        metrics.frameToRowLatency.observe((now - row.receivedAt) / 1000);
-      }
-      metrics.framesStored.inc(batch.length);
+    }
+  }
+
+  /** The same key may have been replaced meanwhile (a replayed frame): only remove what we handled. */
+  #forgetFrame(k: string, row: FrameRow) {
+    if (this.#frames.get(k) === row) {
+      this.#frames.delete(k);
+      this.#bytes -= FRAME_OVERHEAD_BYTES + row.storageKey.length * 2;
     }
   }
 
@@ -381,15 +436,30 @@ export class FrameWriter {
     const resolved = this.#evictions.filter((e) => this.#participantIds.has(key(e.sessionId, e.zoomUserId)));
     if (resolved.length === 0) return;
     const batch = resolved.slice(0, this.#maxBatch);
-    await deleteFrames(
-      db,
-      batch.map((e) => ({
-        participantId: this.#participantIds.get(key(e.sessionId, e.zoomUserId))!,
-        zoomTimestamp: e.zoomTimestamp,
-      })),
-    );
-    const done = new Set(batch);
-    this.#evictions = this.#evictions.filter((e) => !done.has(e));
+    const done = new Set<FrameRef>();
+    try {
+      await this.#isolate(
+        "eviction",
+        batch,
+        (part) =>
+          deleteFrames(
+            db,
+            part.map((e) => ({
+              participantId: this.#participantIds.get(key(e.sessionId, e.zoomUserId))!,
+              zoomTimestamp: e.zoomTimestamp,
+            })),
+          ),
+        (written) => {
+          for (const e of written) done.add(e);
+        },
+        (e, err) => {
+          done.add(e);
+          this.#quarantined("eviction", 1, err);
+        },
+      );
+    } finally {
+      this.#evictions = this.#evictions.filter((e) => !done.has(e));
+    }
   }
 
   async #writePurges(db: Db) {
@@ -402,7 +472,15 @@ export class FrameWriter {
 
   async #writePatches(db: Db) {
     for (const [sessionId, patch] of [...this.#patches]) {
-      await db.captureSession.update({ where: { id: sessionId }, data: patch });
+      // A session is marked ended only once its last frames are in: whoever sees STOPPED sees every row.
+      if (patch.endedAt && this.#hasFramesOf(sessionId)) continue;
+      await this.#isolate(
+        "session_patch",
+        [patch],
+        () => db.captureSession.update({ where: { id: sessionId }, data: patch }),
+        () => {},
+        (_p, err) => this.#quarantined("session_patch", 1, err, { sessionId }),
+      );
       if (this.#patches.get(sessionId) === patch) this.#patches.delete(sessionId);
     }
   }
@@ -410,8 +488,97 @@ export class FrameWriter {
   async #writeEvents(db: Db) {
     if (this.#events.length === 0) return;
     const batch = this.#events.slice(0, this.#maxBatch);
-    await db.sessionEvent.createMany({ data: batch });
-    this.#events.splice(0, batch.length);
-    this.#bytes -= EVENT_OVERHEAD_BYTES * batch.length;
+    const done = new Set<EventRow>();
+    try {
+      await this.#isolate(
+        "event",
+        batch,
+        (part) => db.sessionEvent.createMany({ data: part }),
+        (written) => {
+          for (const e of written) done.add(e);
+        },
+        (e, err) => {
+          done.add(e);
+          this.#quarantined("event", 1, err, { sessionId: e.sessionId, type: e.type });
+        },
+      );
+    } finally {
+      // Written halves leave the buffer even when a later half hit an outage (no duplicate events).
+      if (done.size > 0) {
+        this.#events = this.#events.filter((e) => !done.has(e));
+        this.#bytes -= EVENT_OVERHEAD_BYTES * done.size;
+      }
+    }
+  }
+
+  // ---------- poison rows ----------
+
+  /**
+   * Writes `rows`; on a data error, halves until each refused row stands alone, and quarantines those.
+   * Any other error (the database is away) is thrown: everything stays buffered for the next flush.
+   */
+  async #isolate<T>(
+    kind: QuarantineKind,
+    rows: T[],
+    write: (rows: T[]) => Promise<unknown>,
+    written: (rows: T[]) => void,
+    quarantine: (row: T, err: unknown) => void,
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    try {
+      await write(rows);
+    } catch (err) {
+      if (!isDataError(err)) throw err;
+      if (rows.length === 1) {
+        quarantine(rows[0]!, err);
+        return;
+      }
+      const mid = rows.length >> 1;
+      await this.#isolate(kind, rows.slice(0, mid), write, written, quarantine);
+      await this.#isolate(kind, rows.slice(mid), write, written, quarantine);
+      return;
+    }
+    written(rows);
+  }
+
+  #quarantined(kind: QuarantineKind, n: number, err: unknown, detail: Record<string, unknown> = {}) {
+    this.#o.metrics.rowsQuarantined.inc({ kind }, n);
+    const occurrence = this.#quarantineLog.take(kind);
+    if (occurrence === 0) return;
+    this.#o.log.error(
+      {
+        kind,
+        occurrence,
+        sqlState: typeof err === "string" ? undefined : sqlState(err),
+        err: typeof err === "string" ? { message: err } : { message: (err as Error).message?.slice(0, 300) },
+        ...detail,
+      },
+      "database refused a row: quarantined (dropped) so other writes continue",
+    );
+  }
+
+  #quarantineFrame(frame: FrameRow, err: unknown) {
+    this.#quarantined("frame", 1, err, { sessionId: frame.sessionId, storageKey: frame.storageKey });
+    this.#o.metrics.framesDropped.inc({ reason: "db_refused" });
+    void Promise.resolve(this.#o.onFrameDropped(frame)).catch((e) =>
+      this.#o.log.error(
+        { err: e, storageKey: frame.storageKey },
+        "could not delete the file of a dropped frame",
+      ),
+    );
+  }
+
+  /** The participant row was refused: its touch, buffered frames and evictions go with it. */
+  #refuseParticipant(t: ParticipantTouch, err: unknown) {
+    const k = key(t.sessionId, t.zoomUserId);
+    this.#refusedParticipants.add(k);
+    this.#participants.delete(k);
+    this.#quarantined("participant", 1, err, { sessionId: t.sessionId });
+    for (const [fk, f] of this.#frames) {
+      if (key(f.sessionId, f.zoomUserId) !== k) continue;
+      this.#forgetFrame(fk, f);
+      this.#quarantineFrame(f, "participant row refused");
+    }
+    this.#evictions = this.#evictions.filter((e) => key(e.sessionId, e.zoomUserId) !== k);
   }
 }

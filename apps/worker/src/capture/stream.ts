@@ -4,14 +4,23 @@ import type { CaptureMode } from "@capture/db";
 import type { SubscribeOutcome } from "@capture/rtms-core/coverage";
 import type { Logger } from "../logger.ts";
 
+/**
+ * A video frame as the header scan left it (rtms-core's MediaFrame): metadata read, the payload still the
+ * wire's base64 bytes. `data` and `decode()` build the payload only when called, so the policy decides
+ * first and a dropped frame is never decoded.
+ */
 export interface StreamFrame {
   userId: string;
   userName: string;
-  /** base64 text, NOT decoded: the policy decides first. */
-  data: string;
+  timestamp: number;
   /** Decoded size when Zoom sent it. */
   length?: number;
-  timestamp: number;
+  /** Length of the base64 text, known without building it. */
+  base64Length: number;
+  /** The base64 text (built on first access). */
+  readonly data: string;
+  /** The image bytes. */
+  decode(): Buffer;
 }
 
 export interface StreamParticipant {
@@ -24,8 +33,11 @@ export interface StreamStopped {
   reasonText: string;
   /** True when nothing can bring the stream back (Zoom ended it or refused us for good). */
   terminal: boolean;
-  /** "closed" when we closed it ourselves (release or shutdown). */
-  source: "zoom" | "handshake" | "gave_up" | "closed";
+  /**
+   * "closed" when we closed it ourselves (release or shutdown); "protocol" when we disconnected a server
+   * that kept sending unreadable messages; "limit" when the session reached its maximum length.
+   */
+  source: "zoom" | "handshake" | "gave_up" | "closed" | "protocol" | "limit";
 }
 
 export interface StreamHandlers {

@@ -11,7 +11,12 @@ import {
   testRedis,
 } from "../../../../test/fixtures.ts";
 import { startTcpProxy } from "../../../../test/tcp-proxy.ts";
-import { handleZoomWebhook, SIGNATURE_WINDOW_SEC, type WebhookDeps } from "./handle-webhook.ts";
+import {
+  handleZoomWebhook,
+  SIGNATURE_WINDOW_SEC,
+  type WebhookDeps,
+  webhookSecretCache,
+} from "./handle-webhook.ts";
 import { ReplayGuard } from "./replay-guard.ts";
 
 const SECRET = "wh-secret-token";
@@ -197,6 +202,33 @@ describe("Zoom webhook intake (real Postgres and Redis)", () => {
 });
 
 describe("webhook intake under hostile input and outages", () => {
+  it("takes a rotated secret at once, without waiting out the cache", async () => {
+    const { team } = await createTeamWithUser(t.db, "OWNER", "rot");
+    await t.db.zoomApp.create({
+      data: {
+        teamId: team.id,
+        clientId: "cid",
+        clientSecretEnc: encryptSecret(keyring, "c", SecretContext.clientSecret),
+        webhookSecretTokenEnc: encryptSecret(keyring, "old-secret", SecretContext.webhookSecretToken),
+      },
+    });
+    // A cache with a long TTL, allowed to reload on any mismatch (in the portal: once per 2 s per team).
+    const rotating = {
+      ...deps,
+      secrets: webhookSecretCache(t.db, keyring, { ttlMs: 3_600_000, minRefreshMs: 0 }),
+    };
+    const send = (body: string, secret: string) =>
+      handleZoomWebhook(rotating, signed(body, { secret }), team.id);
+    expect((await send(started("stream-rot"), "old-secret")).status).toBe(200);
+    await t.db.zoomApp.update({
+      where: { teamId: team.id },
+      data: { webhookSecretTokenEnc: encryptSecret(keyring, "new-secret", SecretContext.webhookSecretToken) },
+    });
+    expect((await send(started("stream-rot", NOW + 1), "new-secret")).status).toBe(200);
+    expect((await send(started("stream-rot", NOW + 2), "old-secret")).status).toBe(401);
+    expect((await send(started("stream-rot", NOW + 3), "guess")).status).toBe(401);
+  });
+
   const redisPort = Number(new URL(REDIS_URL).port || 6379);
 
   it("refuses unsigned junk before reading the body or asking the database", async () => {

@@ -14,7 +14,7 @@ import { z } from "zod";
 import { AppError, errorResponse } from "~/server/errors.ts";
 import { exceedsJsonDepth } from "./json-depth.ts";
 import type { ReplayGuard } from "./replay-guard.ts";
-import { SecretCache } from "./secret-cache.ts";
+import { SecretCache, type SecretCacheOptions } from "./secret-cache.ts";
 
 /** Zoom signs with a timestamp; one more than 300 s from now is refused (docs/webhooks.md). */
 export const SIGNATURE_WINDOW_SEC = 300;
@@ -83,12 +83,12 @@ export function zoomEventDedupId(event: string, payload: Record<string, unknown>
 }
 
 /** A SecretCache reading each team's webhook secret from its ZoomApp row (null: no such team or secret). */
-export function webhookSecretCache(db: Db, keyring: Keyring): SecretCache {
+export function webhookSecretCache(db: Db, keyring: Keyring, options?: SecretCacheOptions): SecretCache {
   return new SecretCache(async (teamId) => {
     const app = await db.zoomApp.findUnique({ where: { teamId }, select: { webhookSecretTokenEnc: true } });
     if (!app?.webhookSecretTokenEnc) return null;
     return decryptSecret(keyring, app.webhookSecretTokenEnc, SecretContext.webhookSecretToken);
-  });
+  }, options);
 }
 
 const fallbackCaches = new WeakMap<Db, SecretCache>();
@@ -140,16 +140,27 @@ async function intake(deps: WebhookDeps, req: Request, teamId: string): Promise<
     if (!TEAM_ID.test(teamId)) throw new AppError("NOT_FOUND", "unknown webhook endpoint");
     const signature = precheckSignatureHeaders(req, now());
     const rawBody = await readBodyLimited(req, deps.maxBytes);
-    const secretToken = await secretsOf(deps).get(teamId);
+    const secrets = secretsOf(deps);
+    const verify = (secretToken: string) =>
+      verifyWebhookSignature({
+        secretToken,
+        timestampHeader: req.headers.get("x-zm-request-timestamp"),
+        signatureHeader: req.headers.get("x-zm-signature"),
+        rawBody,
+        nowMs: now(),
+        toleranceSec: SIGNATURE_WINDOW_SEC,
+      });
+    let secretToken = await secrets.get(teamId);
     if (!secretToken) throw new AppError("NOT_FOUND", "unknown webhook endpoint");
-    const verified = verifyWebhookSignature({
-      secretToken,
-      timestampHeader: req.headers.get("x-zm-request-timestamp"),
-      signatureHeader: req.headers.get("x-zm-signature"),
-      rawBody,
-      nowMs: now(),
-      toleranceSec: SIGNATURE_WINDOW_SEC,
-    });
+    let verified = verify(secretToken);
+    if (!verified.ok && verified.reason === "signature_mismatch") {
+      // Perhaps signed with a secret the team just rotated: the cache reloads it (rate-limited per team).
+      const fresh = await secrets.refresh(teamId);
+      if (fresh && fresh !== secretToken) {
+        secretToken = fresh;
+        verified = verify(fresh);
+      }
+    }
     if (!verified.ok) {
       deps.log.warn({ teamId, reason: verified.reason }, "webhook rejected: signature");
       throw new AppError("BAD_SIGNATURE", "signature verification failed");

@@ -23,6 +23,30 @@ describe("SecretCache", () => {
     expect(loads).toBe(3);
   });
 
+  it("forgets unknown teams sooner, and reloads on refresh at most once per interval", async () => {
+    let loads = 0;
+    let clock = 0;
+    let secret: string | null = null;
+    const cache = new SecretCache(
+      async () => {
+        loads++;
+        return secret;
+      },
+      { ttlMs: 30_000, negativeTtlMs: 2_000, minRefreshMs: 1_000, now: () => clock },
+    );
+    expect(await cache.get("t")).toBeNull();
+    secret = "first"; // the team saves its secret
+    clock = 2_000;
+    expect(await cache.get("t")).toBe("first");
+    secret = "rotated";
+    clock = 2_500;
+    expect(await cache.refresh("t")).toBe("first"); // too soon: no query
+    clock = 3_100;
+    expect(await cache.refresh("t")).toBe("rotated");
+    expect(await cache.refresh("t")).toBe("rotated");
+    expect(loads).toBe(3);
+  });
+
   it("does not remember a failed load, and stays within its size bound", async () => {
     let fail = true;
     let loads = 0;

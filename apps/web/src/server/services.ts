@@ -38,7 +38,8 @@ export function redis(): Redis {
 /** Producer queues: a fail-fast connection of their own, never the blocking kind workers use. */
 export function queues(): JobQueues {
   const e = env();
-  s.queues ??= JobQueues.producer(e.REDIS_URL, e.QUEUE_PREFIX);
+  // 1.5 s per enqueue: with the webhook's 1 s replay check, its Redis work fits in Zoom's 3 s.
+  s.queues ??= JobQueues.producer(e.REDIS_URL, e.QUEUE_PREFIX, { deadlineMs: 1500 });
   return s.queues;
 }
 

@@ -328,6 +328,22 @@ describe("webhook intake under hostile input and outages", () => {
     expect(performance.now() - t0).toBeLessThan(3000);
   });
 
+  it("an event whose enqueue failed is not taken for a replay when it is sent again", async () => {
+    const closed = await startTcpProxy({ host: "127.0.0.1", port: redisPort });
+    await closed.close();
+    // The replay guard reaches Redis; the queues do not.
+    const halfDown = { ...deps, queues: depsVia(closed.port).queues };
+    const body = JSON.stringify({
+      event: "meeting.rtms_interrupted",
+      payload: { rtms_stream_id: "stream-H" },
+    });
+    const req = () => signed(body);
+    expect((await handleZoomWebhook(halfDown, req(), teamId)).status).toBe(503);
+    const before = await jobCount();
+    expect((await handleZoomWebhook(deps, req(), teamId)).status).toBe(200);
+    expect(await jobCount()).toBe(before + 1);
+  });
+
   it("answers 503 within 3 s when Redis stops answering on an open connection", async () => {
     const proxy = await startTcpProxy({ host: "127.0.0.1", port: redisPort });
     const via = depsVia(proxy.port);

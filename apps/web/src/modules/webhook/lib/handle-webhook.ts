@@ -31,6 +31,7 @@ export interface WebhookDeps {
   maxBytes: number;
   now?: () => number;
   log: {
+    debug?: (o: object, m: string) => void;
     info: (o: object, m: string) => void;
     warn: (o: object, m: string) => void;
     error: (o: object, m: string) => void;
@@ -204,12 +205,14 @@ async function intake(deps: WebhookDeps, req: Request, teamId: string): Promise<
     return Response.json({ ok: true });
   } catch (err) {
     if (err instanceof AppError) {
+      // Headers that could never verify are junk anyone can send in bulk: debug, or they would flood the log.
       if (err.code === "BAD_SIGNATURE" && err.details?.reason) {
-        deps.log.warn({ teamId, reason: err.details.reason }, "webhook rejected: signature");
+        deps.log.debug?.({ teamId, reason: err.details.reason }, "webhook rejected: signature headers");
       }
       return errorResponse(err);
     }
-    if (claimed) await deps.replay.release(teamId, claimed);
+    // Best effort and not awaited: the answer must not wait on a Redis that just failed.
+    if (claimed) void deps.replay.release(teamId, claimed);
     // Redis down, or the database: 503 makes Zoom redeliver later instead of losing the event.
     deps.log.error({ err, teamId }, "webhook intake failed");
     return Response.json({ error: { code: "UNAVAILABLE", message: "try again" } }, { status: 503 });

@@ -18,9 +18,11 @@ export class ReplayGuard {
 
   /** True the first time this team's signature is seen within the TTL, false for a replay. */
   async claim(teamId: string, signature: string): Promise<boolean> {
-    await producerReady(this.redis, this.options.deadlineMs ?? 1500);
+    // With the enqueue's own 1.5 s (services.ts), the webhook's Redis work stays inside Zoom's 3 s.
+    const ms = this.options.deadlineMs ?? 1000;
+    await producerReady(this.redis, ms);
     const set = this.redis.set(this.key(teamId, signature), "1", "EX", this.options.ttlSec, "NX");
-    return (await withDeadline(set, this.options.deadlineMs ?? 1500, "replay check")) === "OK";
+    return (await withDeadline(set, ms, "replay check")) === "OK";
   }
 
   /** Undo a claim whose event could not be enqueued, so sending it again is not taken for a replay. */

@@ -80,6 +80,17 @@ export const EnvSchema = z.object({
   /** How long a 202-accepted join may take to show up in the meeting before it counts as a failure. */
   ROOM_CONFIRM_TIMEOUT_MS: int(100, 600_000).default(30_000),
   EVENT_WS_LEASE_MS: int(1_000, 600_000).default(30_000),
+  /** Concurrent capture sessions one team may run across all workers; its further streams wait their turn. */
+  TEAM_MAX_SESSIONS: int(1, 10_000).default(20),
+  /** How long a capture job of a team at its cap waits before trying again (ms, jittered). */
+  TEAM_CAP_RETRY_MS: int(100, 600_000).default(5_000),
+  /** A session is closed after this many hours whatever Zoom does (fractions allowed). */
+  MAX_SESSION_HOURS: z.coerce.number().positive().max(500).default(12),
+  /** More than this many unreadable RTMS messages within RTMS_PROTOCOL_ERROR_WINDOW_MS disconnects the server. */
+  RTMS_PROTOCOL_ERROR_LIMIT: int(1, 1_000_000).default(500),
+  RTMS_PROTOCOL_ERROR_WINDOW_MS: int(100, 3_600_000).default(10_000),
+  /** How often each team's Server-to-Server credentials are checked (capture_zoom_credentials_ok). */
+  ZOOM_CREDENTIALS_CHECK_MS: int(1_000, 3_600_000).default(60_000),
 
   // The seed sample's names (first name wins; the ZM_ spelling is the seed's).
   ZOOM_CLIENT_ID: optionalText,

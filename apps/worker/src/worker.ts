@@ -10,9 +10,10 @@ import { bootstrapDefaultTeam } from "./bootstrap.ts";
 import { ControlBus } from "./capture/control-bus.ts";
 import { FrameWriter } from "./capture/frame-writer.ts";
 import { CAPTURE_MAX_STALLED_COUNT, CaptureRunners } from "./capture/processor.ts";
-import { openRtmsStream } from "./capture/rtms-stream.ts";
+import { rtmsStreamOpener } from "./capture/rtms-stream.ts";
 import { StoreBacklog } from "./capture/session-runner.ts";
 import type { OpenStreamSession } from "./capture/stream.ts";
+import { TeamSlots } from "./capture/team-slots.ts";
 import type { Env } from "./env.ts";
 import { startHealthServer } from "./health.ts";
 import { openEventSubscription } from "./intake/event-ws.ts";
@@ -20,7 +21,7 @@ import { EventWsLeases } from "./intake/event-ws-leases.ts";
 import { processZoomEvent } from "./intake/zoom-events.ts";
 import type { Logger } from "./logger.ts";
 import { Metrics } from "./metrics.ts";
-import { enqueueRoomJoins, processRoomsJob, type RoomsDeps } from "./rooms/processor.ts";
+import { enqueueRoomJoins, enqueueRoomLeaves, processRoomsJob, type RoomsDeps } from "./rooms/processor.ts";
 import { ZoomApps } from "./zoom-apps.ts";
 
 export interface RunningWorker {
@@ -81,7 +82,13 @@ export async function startWorker(
     backoffMs: env.ROOM_JOB_BACKOFF_MS,
     confirmTimeoutMs: env.ROOM_CONFIRM_TIMEOUT_MS,
   };
-  const runners = new CaptureRunners();
+  const runners = new CaptureRunners({
+    // One team cannot fill every capture slot (TEAM_MAX_SESSIONS, counted across workers).
+    teamSlots: new TeamSlots({ redis, keyPrefix: prefix, maxPerTeam: env.TEAM_MAX_SESSIONS }),
+    capRetryMs: env.TEAM_CAP_RETRY_MS,
+    // However a session ends, the rooms it asked in are told to leave.
+    onSessionEnded: (session) => enqueueRoomLeaves(roomsDeps, session),
+  });
   const captureProcessor = runners.processor({
     db,
     store,
@@ -91,7 +98,13 @@ export async function startWorker(
     metrics,
     log: log.child({ component: "capture" }),
     workerId: env.WORKER_ID,
-    openStream: overrides.openStream ?? openRtmsStream,
+    openStream:
+      overrides.openStream ??
+      rtmsStreamOpener({
+        metrics,
+        flood: { maxErrors: env.RTMS_PROTOCOL_ERROR_LIMIT, windowMs: env.RTMS_PROTOCOL_ERROR_WINDOW_MS },
+      }),
+    maxSessionMs: env.MAX_SESSION_HOURS * 3_600_000,
     allowedHosts: env.RTMS_ALLOWED_HOSTS,
     backlog: new StoreBacklog(env.STORE_BACKLOG_BYTES),
     onMediaReady: async (session) => {
@@ -110,7 +123,15 @@ export async function startWorker(
     }),
     new Worker(
       QueueName.zoomEvents,
-      (job: Job) => processZoomEvent(job, { db, queues, redis, log: log.child({ component: "intake" }) }),
+      (job: Job) =>
+        processZoomEvent(job, {
+          db,
+          queues,
+          redis,
+          keyPrefix: prefix,
+          metrics,
+          log: log.child({ component: "intake" }),
+        }),
       { connection, prefix, concurrency: env.WORKER_JOB_CONCURRENCY },
     ),
     new Worker(QueueName.rooms, (job: Job, token?: string) => processRoomsJob(job, token, roomsDeps), {
@@ -169,7 +190,8 @@ export async function startWorker(
       redis: async () => {
         await redis.ping();
       },
-      zoomToken: () => zoomApps.checkTokens(),
+      // Not the teams' Zoom credentials: one team's bad S2S app must not take the worker out of service.
+      // Those show per team in capture_zoom_credentials_ok (below).
     },
     beforeScrape: async () => {
       for (const queue of [queues.capture, queues.zoomEvents, queues.rooms]) {
@@ -179,6 +201,27 @@ export async function startWorker(
       }
     },
   });
+  const credentialsTimer = setInterval(() => void checkCredentials(), env.ZOOM_CREDENTIALS_CHECK_MS);
+  credentialsTimer.unref();
+  const reportedCredentials = new Set<string>();
+  async function checkCredentials() {
+    try {
+      const results = await zoomApps.checkTokens();
+      for (const r of results) {
+        metrics.zoomCredentialsOk.set({ team_id: r.teamId }, r.ok ? 1 : 0);
+        // Logged when a team's state changes, not on every check.
+        if (!r.ok && !reportedCredentials.has(r.teamId))
+          log.warn({ teamId: r.teamId, err: { message: r.error } }, "team's Zoom S2S credentials fail");
+        if (r.ok && reportedCredentials.has(r.teamId))
+          log.info({ teamId: r.teamId }, "team's Zoom S2S credentials work again");
+        if (r.ok) reportedCredentials.delete(r.teamId);
+        else reportedCredentials.add(r.teamId);
+      }
+    } catch (err) {
+      log.warn({ err }, "could not check the teams' Zoom credentials");
+    }
+  }
+  void checkCredentials();
   log.info({ workerId: env.WORKER_ID, concurrency: env.WORKER_CONCURRENCY }, "worker ready");
 
   let closing: Promise<void> | undefined;
@@ -187,6 +230,7 @@ export async function startWorker(
     close() {
       closing ??= (async () => {
         log.info({ sessions: runners.size }, "worker closing: releasing sessions for another worker");
+        clearInterval(credentialsTimer);
         // close() stops fetching first, then waits for active jobs; releasing makes the capture jobs end.
         const stopping = workers.map((w) => w.close());
         await runners.releaseAll();

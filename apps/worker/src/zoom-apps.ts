@@ -86,15 +86,25 @@ export class ZoomApps {
       : undefined;
   }
 
-  /** Readiness: every team with S2S credentials can get a token. */
-  async checkTokens(): Promise<void> {
+  /**
+   * Per team with S2S credentials: can it get a token? One team's bad credentials are that team's problem
+   * (a metric and its settings page), never the worker's readiness.
+   */
+  async checkTokens(): Promise<{ teamId: string; ok: boolean; error?: string }[]> {
     const apps = await this.#o.db.zoomApp.findMany({
       where: { s2sClientId: { not: null } },
       select: { teamId: true },
     });
+    const results: { teamId: string; ok: boolean; error?: string }[] = [];
     for (const { teamId } of apps) {
-      // Cached until a minute before expiry: a readiness probe does not hammer the OAuth endpoint.
-      await (await this.#entry(teamId)).tokens.getToken();
+      try {
+        // Cached until a minute before expiry: a periodic check does not hammer the OAuth endpoint.
+        await (await this.#entry(teamId)).tokens.getToken();
+        results.push({ teamId, ok: true });
+      } catch (err) {
+        results.push({ teamId, ok: false, error: (err as Error).message });
+      }
     }
+    return results;
   }
 }

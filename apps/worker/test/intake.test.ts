@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EventWsLeases, type TeamSubscriptionTarget } from "../src/intake/event-ws-leases.ts";
 import { processZoomEvent } from "../src/intake/zoom-events.ts";
 import { createLogger } from "../src/logger.ts";
+import { Metrics } from "../src/metrics.ts";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const prefix = `t-intake-${randomBytes(4).toString("hex")}`;
@@ -42,7 +43,7 @@ function eventJob(event: string, eventTs: number, payload: Record<string, unknow
   } as unknown as Job;
 }
 
-const deps = () => ({ db: testDb.db, queues, redis, log });
+const deps = () => ({ db: testDb.db, queues, redis, log, keyPrefix: prefix });
 
 describe("zoom-events intake", () => {
   it("queues one capture per stream; a redelivery is ignored; a newer start is a failover", async () => {
@@ -59,7 +60,7 @@ describe("zoom-events intake", () => {
     expect((await processZoomEvent(eventJob("meeting.rtms_started", 1000, payload), deps())).action).toBe(
       "duplicate",
     );
-    const job = await queues.capture.getJob(captureJobId("stream-a"));
+    const job = await queues.capture.getJob(captureJobId({ teamId, rtmsStreamId: "stream-a" }));
     expect(job?.data).toMatchObject({
       teamId,
       rtmsStreamId: "stream-a",
@@ -69,7 +70,7 @@ describe("zoom-events intake", () => {
 
     const sub = new Redis(redisConnection(REDIS_URL) as RedisOptions);
     const received: string[] = [];
-    await sub.subscribe(captureControlChannel("stream-a"));
+    await sub.subscribe(captureControlChannel({ teamId, rtmsStreamId: "stream-a" }));
     sub.on("message", (_c, m) => received.push(m));
     const moved = { ...payload, server_urls: "ws://127.0.0.1:1/b" };
     expect((await processZoomEvent(eventJob("meeting.rtms_started", 2000, moved), deps())).action).toBe(
@@ -84,7 +85,9 @@ describe("zoom-events intake", () => {
       serverUrls: "ws://127.0.0.1:1/b",
       eventTs: 2000,
     });
-    expect((await queues.capture.getJob(captureJobId("stream-a")))?.data).toMatchObject({
+    expect(
+      (await queues.capture.getJob(captureJobId({ teamId, rtmsStreamId: "stream-a" })))?.data,
+    ).toMatchObject({
       serverUrls: "ws://127.0.0.1:1/b",
       startedEventTs: 2000,
     });
@@ -118,13 +121,97 @@ describe("zoom-events intake", () => {
       deps(),
     );
     expect(result.action).toBe("control");
-    expect(await queues.capture.getJob(captureJobId("stream-unknown"))).toBeUndefined();
+    expect(
+      await queues.capture.getJob(captureJobId({ teamId, rtmsStreamId: "stream-unknown" })),
+    ).toBeUndefined();
     await processZoomEvent(
       eventJob("meeting.rtms_concurrency_near_limit", 6, { meeting_uuid: "u2" }),
       deps(),
     );
     const audits = await testDb.db.auditEvent.findMany({ where: { teamId } });
     expect(audits.map((a) => a.action)).toEqual(["zoom.rtms_concurrency_near_limit"]);
+  });
+});
+
+describe("streams belong to a team", () => {
+  it("refuses, audits and counts another team's start, stop and interrupt for a stream", async () => {
+    const other = await testDb.db.team.create({ data: { slug: "other", name: "Other" } });
+    const metrics = new Metrics({ defaultMetrics: false });
+    const started = {
+      meeting_uuid: "uuid-owned==",
+      rtms_stream_id: "stream-owned",
+      server_urls: "ws://127.0.0.1:1/owned",
+      meeting_id: 111222333,
+    };
+    expect((await processZoomEvent(eventJob("meeting.rtms_started", 10, started), deps())).action).toBe(
+      "capture",
+    );
+    const sub = new Redis(redisConnection(REDIS_URL) as RedisOptions);
+    const received: string[] = [];
+    await sub.subscribe(captureControlChannel({ teamId, rtmsStreamId: "stream-owned" }));
+    sub.on("message", (_c, m) => received.push(m));
+    const asOther = (event: string, ts: number, payload: Record<string, unknown>) =>
+      ({
+        data: { teamId: other.id, source: "webhook", event, eventTs: ts, payload, receivedAt: Date.now() },
+      }) as unknown as Job;
+    const otherDeps = { ...deps(), metrics };
+    const moved = { ...started, server_urls: "ws://127.0.0.1:1/elsewhere" };
+    for (const [event, payload] of [
+      ["meeting.rtms_started", moved],
+      [
+        "meeting.rtms_stopped",
+        { meeting_uuid: started.meeting_uuid, rtms_stream_id: "stream-owned", stop_reason: 6 },
+      ],
+      ["meeting.rtms_interrupted", { meeting_uuid: started.meeting_uuid, rtms_stream_id: "stream-owned" }],
+    ] as const) {
+      expect((await processZoomEvent(asOther(event, 20, payload), otherDeps)).action).toBe(
+        "refused-foreign-stream",
+      );
+    }
+    // The owner's job is untouched: same URL, still waiting; the other team got no job; nothing published.
+    const job = await queues.capture.getJob(captureJobId({ teamId, rtmsStreamId: "stream-owned" }));
+    expect(job?.data).toMatchObject({ serverUrls: started.server_urls, startedEventTs: 10 });
+    expect(await job?.getState()).toBe("waiting");
+    expect(
+      await queues.capture.getJob(captureJobId({ teamId: other.id, rtmsStreamId: "stream-owned" })),
+    ).toBeUndefined();
+    await sleep(100);
+    expect(received).toEqual([]);
+    sub.disconnect();
+    const audits = await testDb.db.auditEvent.findMany({
+      where: { targetId: "stream-owned" },
+      orderBy: { createdAt: "asc" },
+    });
+    expect(audits.filter((a) => a.teamId === other.id).map((a) => a.action)).toEqual([
+      "zoom.event_refused",
+      "zoom.event_refused",
+      "zoom.event_refused",
+    ]);
+    expect(audits.filter((a) => a.teamId === teamId).map((a) => a.action)).toEqual([
+      "zoom.foreign_event_refused",
+      "zoom.foreign_event_refused",
+      "zoom.foreign_event_refused",
+    ]);
+    const counted = await metrics.crossTeamEvents.get();
+    expect(counted.values.reduce((n, v) => n + v.value, 0)).toBe(3);
+  });
+
+  it("a failover needs the same meeting uuid", async () => {
+    const started = {
+      meeting_uuid: "uuid-f==",
+      rtms_stream_id: "stream-f",
+      server_urls: "ws://127.0.0.1:1/f1",
+      meeting_id: 111222333,
+    };
+    expect((await processZoomEvent(eventJob("meeting.rtms_started", 10, started), deps())).action).toBe(
+      "capture",
+    );
+    const otherMeeting = { ...started, meeting_uuid: "uuid-g==", server_urls: "ws://127.0.0.1:1/f2" };
+    expect((await processZoomEvent(eventJob("meeting.rtms_started", 20, otherMeeting), deps())).action).toBe(
+      "refused-other-meeting",
+    );
+    const job = await queues.capture.getJob(captureJobId({ teamId, rtmsStreamId: "stream-f" }));
+    expect(job?.data).toMatchObject({ serverUrls: started.server_urls, meetingUuid: "uuid-f==" });
   });
 });
 
@@ -175,3 +262,7 @@ describe("event WebSocket lease", () => {
     expect(await redis.get(b.leaseKey(team.id))).toBeNull();
   });
 });
+
+function sleep(ms: number) {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,7 +1,14 @@
 // Typed enqueue helpers: validate, then add with the options that make duplicates collapse.
 import { type ConnectionOptions, type JobsOptions, Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import { CaptureJob, captureJobId, QueueName, RoomsQueueJob, ZoomEventJob } from "./queues.ts";
+import {
+  CaptureJob,
+  captureJobId,
+  QueueName,
+  RoomsQueueJob,
+  ZoomEventJob,
+  zoomEventDedupId,
+} from "./queues.ts";
 import { type ProducerRedisOptions, producerReady, producerRedis, withDeadline } from "./redis.ts";
 
 /** Retention: keep enough history to debug, never grow without bound. */
@@ -62,7 +69,10 @@ export class JobQueues {
     return withDeadline(work(), Math.max(1, this.deadlineMs - (Date.now() - started)), what);
   }
 
-  /** Webhook and event-WebSocket events. Redeliveries of the same event collapse on the dedup id. */
+  /**
+   * Webhook and event-WebSocket events. Redeliveries of the same event collapse on the dedup id, which is
+   * scoped to the team here: another team's event with the same fields never collapses into this one.
+   */
   async addZoomEvent(data: ZoomEventJob, dedupId?: string) {
     const job = ZoomEventJob.parse(data);
     return this.produce("enqueue zoom event", () =>
@@ -70,16 +80,18 @@ export class JobQueues {
         ...RETENTION,
         attempts: 5,
         backoff: { type: "exponential", delay: 1000 },
-        ...(dedupId ? { deduplication: { id: dedupId, ttl: 3 * 3600 * 1000 } } : {}),
+        ...(dedupId
+          ? { deduplication: { id: zoomEventDedupId(job.teamId, dedupId), ttl: 3 * 3600 * 1000 } }
+          : {}),
       }),
     );
   }
 
-  /** One job per stream: a second add for the same stream id is a no-op while the first exists. */
+  /** One job per (team, stream): a second add for the same pair is a no-op while the first exists. */
   async addCapture(data: CaptureJob) {
     const job = CaptureJob.parse(data);
     return this.capture.add("capture", job, {
-      jobId: captureJobId(job.rtmsStreamId),
+      jobId: captureJobId(job),
       // A capture that fails (worker crash loops aside) is not retried blindly: Zoom's reconnect window
       // is ~60 s, so two quick retries then the session is recorded as failed.
       attempts: 3,

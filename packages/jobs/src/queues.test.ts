@@ -1,16 +1,33 @@
 import { describe, expect, it } from "vitest";
-import { CaptureJob, captureJobId, RoomsQueueJob } from "./queues.ts";
+import {
+  CaptureJob,
+  captureControlChannel,
+  captureJobId,
+  RoomsQueueJob,
+  zoomEventDedupId,
+} from "./queues.ts";
 import { redisConnection } from "./redis.ts";
 
 describe("job contract", () => {
   it("makes a BullMQ-safe, stable, distinct job id from any stream id", () => {
-    const ids = ["rtms-stream-456", "a:b", "a/b+c==", "123", "😀"].map(captureJobId);
+    const ids = ["rtms-stream-456", "a:b", "a/b+c==", "123", "😀"].map((rtmsStreamId) =>
+      captureJobId({ teamId: "team1", rtmsStreamId }),
+    );
     for (const id of ids) {
       expect(id).not.toContain(":");
       expect(Number.isNaN(Number(id))).toBe(true);
     }
     expect(new Set(ids).size).toBe(ids.length);
-    expect(captureJobId("a:b")).toBe(captureJobId("a:b"));
+    const key = { teamId: "team1", rtmsStreamId: "a:b" };
+    expect(captureJobId(key)).toBe(captureJobId({ ...key }));
+  });
+
+  it("gives two teams' streams with the same id different job ids and channels", () => {
+    const a = { teamId: "teamA", rtmsStreamId: "s1" };
+    const b = { teamId: "teamB", rtmsStreamId: "s1" };
+    expect(captureJobId(a)).not.toBe(captureJobId(b));
+    expect(captureControlChannel(a)).not.toBe(captureControlChannel(b));
+    expect(zoomEventDedupId("teamA", "x|s1|1")).not.toBe(zoomEventDedupId("teamB", "x|s1|1"));
   });
 
   it("rejects payloads missing what the worker needs", () => {

@@ -55,6 +55,11 @@ export const RoomLeaveJob = z.object({
   roomId: z.string().min(1),
   sessionId: z.string().optional(),
   retryItemId: z.string().optional(),
+  /**
+   * The session already ended (stopped, failed, hit its maximum length): the leave is sent, but there is
+   * no live stream to confirm it against, so Zoom's 202 is final.
+   */
+  sessionEnded: z.boolean().optional(),
 });
 export const RoomConfirmJob = z.object({
   kind: z.literal("room.confirm"),
@@ -77,16 +82,31 @@ export const RoomsQueueJob = z.discriminatedUnion("kind", [
 export type RoomsQueueJob = z.infer<typeof RoomsQueueJob>;
 
 /**
- * BullMQ custom job ids may not contain ':' and must not be integers. Stream ids are opaque Zoom strings,
- * so they are encoded; the prefix keeps them from ever parsing as a number.
+ * A stream belongs to the team whose Zoom app announced it: every key that names a stream (capture job id,
+ * control channel, event dedup id) carries the team, so another team's event can never reach it.
  */
-export function captureJobId(rtmsStreamId: string): string {
-  return `stream-${Buffer.from(rtmsStreamId, "utf8").toString("base64url")}`;
+export interface StreamKey {
+  teamId: string;
+  rtmsStreamId: string;
+}
+
+/**
+ * BullMQ custom job ids may not contain ':' and must not be integers. Stream ids are opaque Zoom strings,
+ * so `${teamId}:${rtmsStreamId}` is encoded (team ids are cuids, without ':'); the prefix keeps the id from
+ * ever parsing as a number.
+ */
+export function captureJobId({ teamId, rtmsStreamId }: StreamKey): string {
+  return `stream-${Buffer.from(`${teamId}:${rtmsStreamId}`, "utf8").toString("base64url")}`;
 }
 
 /** Redis pub/sub channel on which a running capture job receives control messages (failover, stop). */
-export function captureControlChannel(rtmsStreamId: string): string {
-  return `capture-control:${captureJobId(rtmsStreamId)}`;
+export function captureControlChannel(key: StreamKey): string {
+  return `capture-control:${captureJobId(key)}`;
+}
+
+/** The id under which redeliveries of one Zoom event collapse (both intake paths build the same one). */
+export function zoomEventDedupId(teamId: string, eventDedupId: string): string {
+  return `${teamId}|${eventDedupId}`;
 }
 
 export const CaptureControl = z.discriminatedUnion("type", [

@@ -1,6 +1,7 @@
 // Control messages for running capture sessions (failover, interrupted, stopped) over Redis pub/sub.
-// One subscriber connection per worker process, however many sessions it runs.
-import { CaptureControl, captureControlChannel } from "@capture/jobs";
+// One subscriber connection per worker process, however many sessions it runs. Channels carry the team
+// (captureControlChannel): a message published for another team's stream of the same id reaches nobody.
+import { CaptureControl, captureControlChannel, type StreamKey } from "@capture/jobs";
 import { Redis, type RedisOptions } from "ioredis";
 import type { Logger } from "../logger.ts";
 
@@ -32,8 +33,8 @@ export class ControlBus {
     });
   }
 
-  async subscribe(rtmsStreamId: string, handler: ControlHandler): Promise<() => Promise<void>> {
-    const channel = captureControlChannel(rtmsStreamId);
+  async subscribe(stream: StreamKey, handler: ControlHandler): Promise<() => Promise<void>> {
+    const channel = captureControlChannel(stream);
     this.#handlers.set(channel, handler);
     await this.#sub.subscribe(channel);
     return async () => {
@@ -52,8 +53,8 @@ export class ControlBus {
 /** Publishes a control message; resolves to the number of workers that received it (0 = nobody runs it). */
 export async function publishControl(
   redis: Redis,
-  rtmsStreamId: string,
+  stream: StreamKey,
   message: CaptureControl,
 ): Promise<number> {
-  return redis.publish(captureControlChannel(rtmsStreamId), JSON.stringify(CaptureControl.parse(message)));
+  return redis.publish(captureControlChannel(stream), JSON.stringify(CaptureControl.parse(message)));
 }

@@ -2,6 +2,7 @@
 // this is a new session, one resumed from another worker, or a stream that already ended.
 import type { CaptureMode, CaptureSession, Db, SessionEventType, SessionState } from "@capture/db";
 import type { CaptureJob } from "@capture/jobs";
+import { UnrecoverableError } from "bullmq";
 import { dbText } from "./db-text.ts";
 import type { FrameWriter, SessionPatch } from "./frame-writer.ts";
 
@@ -29,6 +30,13 @@ export class SessionRecord {
   }): Promise<OpenedSession> {
     const { db, job, workerId } = o;
     const existing = await db.captureSession.findUnique({ where: { rtmsStreamId: job.rtmsStreamId } });
+    // Intake refuses another team's events for a stream (zoom-events.ts); this is the last line: a job
+    // never takes over, or writes into, a session row another team owns.
+    if (existing && existing.teamId !== job.teamId) {
+      throw new UnrecoverableError(
+        `STREAM_OWNED_BY_ANOTHER_TEAM: stream ${job.rtmsStreamId} belongs to another team's session`,
+      );
+    }
     if (existing && (existing.state === "STOPPED" || existing.state === "FAILED")) {
       return { kind: "already-ended", state: existing.state };
     }

@@ -41,6 +41,8 @@ export interface CaptureDeps {
   backlog: StoreBacklog;
   /** Called once per session when media first flows: ask the meeting's rooms to join. */
   onMediaReady: (session: CaptureSession) => Promise<void>;
+  /** Longest a session may run, from its first start (MAX_SESSION_HOURS); then it is closed. */
+  maxSessionMs?: number;
 }
 
 export type RunResult =
@@ -127,10 +129,9 @@ export class CaptureSessionRunner {
       this.#handlers(),
     );
     this.#stream = stream;
-    const unsubscribe = await this.#deps.controlBus.subscribe(this.#job.rtmsStreamId, (m) =>
-      this.#control(m),
-    );
+    const unsubscribe = await this.#deps.controlBus.subscribe(this.#job, (m) => this.#control(m));
     metrics.activeSessions.inc();
+    let maxLength: NodeJS.Timeout | undefined;
     try {
       if (this.#ending) {
         // Released (shutdown) while setting up: leave the stream for the next worker.
@@ -138,6 +139,7 @@ export class CaptureSessionRunner {
         return this.#done;
       }
       await stream.start();
+      maxLength = this.#armMaxLength(record.row.startedAt);
       this.#coverage.start();
       this.#log.info(
         { sessionId: record.id, resumed, policy: this.#pipeline.policy.kind, captureMode },
@@ -147,6 +149,7 @@ export class CaptureSessionRunner {
       await this.#pipeline.settled();
       return result;
     } finally {
+      clearTimeout(maxLength);
       this.#coverage.stop();
       metrics.activeSessions.dec();
       await unsubscribe();
@@ -168,6 +171,33 @@ export class CaptureSessionRunner {
     this.#log.info("capture session released for another worker");
     this.#finish({ outcome: "released" });
     return this.#done;
+  }
+
+  // ---- maximum session length (issue 9, limits; owned by the trust-boundaries work) ----
+
+  /** A stream Zoom never ends (or a server that ignores our stop) still ends here, marked with why. */
+  #armMaxLength(startedAt: Date): NodeJS.Timeout | undefined {
+    const maxMs = this.#deps.maxSessionMs;
+    if (!maxMs) return undefined;
+    const leftMs = Math.max(0, startedAt.getTime() + maxMs - Date.now());
+    const timer = setTimeout(() => void this.#endAtMaxLength(maxMs), Math.min(leftMs, 2 ** 31 - 1));
+    timer.unref();
+    return timer;
+  }
+
+  async #endAtMaxLength(maxMs: number) {
+    if (this.#ending) return;
+    const hours = Math.round((maxMs / 3_600_000) * 1000) / 1000;
+    this.#log.warn({ maxSessionHours: hours }, "session reached its maximum length: closing the stream");
+    this.#deps.metrics.streamsDisconnected.inc({ reason: "max_length" });
+    // Zoom is asked to end the stream (msg 21); our own close is reported as "closed" and ignored, so
+    // the stop is recorded here, with why.
+    await this.#stream?.close({ closeStream: true }).catch(() => {});
+    await this.#stopped({
+      reasonText: `MAX_SESSION_LENGTH: closed after ${hours} h (MAX_SESSION_HOURS)`,
+      terminal: true,
+      source: "limit",
+    });
   }
 
   async #meetingSettings(): Promise<MeetingSettings> {
@@ -338,6 +368,7 @@ export class CaptureSessionRunner {
     const failed =
       stop.source === "gave_up" ||
       stop.source === "handshake" ||
+      stop.source === "protocol" ||
       (stop.reason !== undefined && isAbnormalStopReason(stop.reason));
     if (stop.reason === StopReason.STOP_BC_STREAM_REVOKED) {
       await this.#pipeline.purge();

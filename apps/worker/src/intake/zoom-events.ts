@@ -1,19 +1,29 @@
 // The `zoom-events` queue: Zoom's events (from the portal's webhook route or our event WebSocket) turned
 // into capture jobs and control messages. Every branch is idempotent: Zoom redelivers, and both intake
 // paths may deliver the same event.
+//
+// Streams belong to a team (issue 9): the first team whose event names a stream id owns it (stream-owner.ts),
+// and another team's rtms_started / rtms_stopped / rtms_interrupted for that id is refused, audited and
+// counted. Failover (a newer rtms_started with new URLs) needs the same team AND the same meeting uuid.
 import type { Db, Prisma } from "@capture/db";
 import { captureJobId, type JobQueues, ZoomEventJob } from "@capture/jobs";
 import { parseZoomEvent, type RtmsStartedPayload } from "@capture/rtms-core/webhook";
 import { type Job, UnrecoverableError } from "bullmq";
 import type { Redis } from "ioredis";
 import { publishControl } from "../capture/control-bus.ts";
+import { dbText } from "../capture/db-text.ts";
 import type { Logger } from "../logger.ts";
+import type { Metrics } from "../metrics.ts";
+import { claimStream, type ForeignStream, streamOwnerCheck } from "./stream-owner.ts";
 
 export interface IntakeDeps {
   db: Db;
   queues: JobQueues;
   redis: Redis;
   log: Logger;
+  /** QUEUE_PREFIX: the stream-owner keys live beside the queues. */
+  keyPrefix: string;
+  metrics?: Metrics;
 }
 
 /** States in which a capture job still owns (or will own) its stream. */
@@ -23,7 +33,15 @@ export type IntakeResult =
   | { action: "capture"; rtmsStreamId: string }
   | { action: "failover"; rtmsStreamId: string }
   | {
-      action: "duplicate" | "stale" | "ignored-unknown-meeting" | "control" | "recorded" | "ignored";
+      action:
+        | "duplicate"
+        | "stale"
+        | "ignored-unknown-meeting"
+        | "control"
+        | "recorded"
+        | "ignored"
+        | "refused-foreign-stream"
+        | "refused-other-meeting";
       rtmsStreamId?: string;
     };
 
@@ -42,22 +60,34 @@ export async function processZoomEvent(job: Job, deps: IntakeDeps): Promise<Inta
   const event = parsed.event;
   const log = deps.log.child({ teamId, event: event.event });
   switch (event.kind) {
-    case "rtms_started":
+    case "rtms_started": {
+      const { rtmsStreamId } = event.payload;
+      const foreign = await claimStream(deps, teamId, rtmsStreamId);
+      if (foreign) return refuseForeign(deps, log, teamId, event.event, rtmsStreamId, foreign);
       return rtmsStarted(deps, log, teamId, eventTs, event.payload);
+    }
     case "rtms_stopped": {
       const { rtmsStreamId, stopReason } = event.payload;
-      const receivers = await publishControl(deps.redis, rtmsStreamId, {
-        type: "stopped",
-        stopReason,
-        eventTs,
-      });
-      if (receivers === 0) await stopIdleCapture(deps, rtmsStreamId, stopReason);
+      const foreign = await streamOwnerCheck(deps, teamId, rtmsStreamId);
+      if (foreign) return refuseForeign(deps, log, teamId, event.event, rtmsStreamId, foreign);
+      const receivers = await publishControl(
+        deps.redis,
+        { teamId, rtmsStreamId },
+        { type: "stopped", stopReason, eventTs },
+      );
+      if (receivers === 0) await stopIdleCapture(deps, teamId, rtmsStreamId, stopReason);
       log.info({ rtmsStreamId, stopReason, receivers }, "rtms stopped");
       return { action: "control", rtmsStreamId };
     }
     case "rtms_interrupted": {
       const { rtmsStreamId } = event.payload;
-      const receivers = await publishControl(deps.redis, rtmsStreamId, { type: "interrupted", eventTs });
+      const foreign = await streamOwnerCheck(deps, teamId, rtmsStreamId);
+      if (foreign) return refuseForeign(deps, log, teamId, event.event, rtmsStreamId, foreign);
+      const receivers = await publishControl(
+        deps.redis,
+        { teamId, rtmsStreamId },
+        { type: "interrupted", eventTs },
+      );
       log.info({ rtmsStreamId, receivers }, "rtms interrupted");
       return { action: "control", rtmsStreamId };
     }
@@ -71,7 +101,10 @@ export async function processZoomEvent(job: Job, deps: IntakeDeps): Promise<Inta
           action: `zoom.${event.kind}`,
           targetType: "rtms_stream",
           targetId: event.payload.rtmsStreamId ?? null,
-          data: JSON.parse(JSON.stringify({ eventTs, ...event.payload })) as Prisma.InputJsonValue,
+          // Zoom-side text: cleaned the way every stored string from Zoom is (db-text.ts).
+          data: JSON.parse(
+            JSON.stringify({ eventTs, ...event.payload }, (_k, v) => (typeof v === "string" ? dbText(v) : v)),
+          ) as Prisma.InputJsonValue,
         },
       });
       log.warn({ ...event.payload }, "zoom rtms notice recorded");
@@ -91,9 +124,9 @@ async function rtmsStarted(
   payload: RtmsStartedPayload,
 ): Promise<IntakeResult> {
   const { rtmsStreamId, serverUrls } = payload;
-  const existing = await deps.queues.capture.getJob(captureJobId(rtmsStreamId));
+  const existing = await deps.queues.capture.getJob(captureJobId({ teamId, rtmsStreamId }));
   if (existing && LIVE_STATES.has(await existing.getState())) {
-    const prev = existing.data as { startedEventTs: number; serverUrls: string };
+    const prev = existing.data as { startedEventTs: number; serverUrls: string; meetingUuid: string };
     // Same URL: a redelivered webhook, the same event by both intake paths, or Zoom repeating itself.
     // Reconnecting would only kick our own live connection, so it is ignored whatever its event_ts.
     if (prev.serverUrls === serverUrls) {
@@ -104,14 +137,29 @@ async function rtmsStarted(
       log.info({ rtmsStreamId }, "older rtms_started ignored");
       return { action: "stale", rtmsStreamId };
     }
+    // A stream id is Zoom's for one meeting: "the same stream moved" for another meeting is not Zoom.
+    if (payload.meetingUuid !== prev.meetingUuid) {
+      deps.metrics?.crossTeamEvents.inc({ event: "meeting.rtms_started" });
+      await deps.db.auditEvent.create({
+        data: {
+          teamId,
+          action: "zoom.failover_refused",
+          targetType: "rtms_stream",
+          targetId: rtmsStreamId,
+          data: { eventTs, why: "meeting uuid differs from the running stream's" },
+        },
+      });
+      log.warn({ rtmsStreamId }, "failover for another meeting's uuid refused");
+      return { action: "refused-other-meeting", rtmsStreamId };
+    }
     // A newer rtms_started with new URLs for a stream we run: Zoom moved it (failover). The job data is updated first
     // so a worker that takes the job over later connects to the new server too.
     await existing.updateData({ ...existing.data, serverUrls, startedEventTs: eventTs });
-    const receivers = await publishControl(deps.redis, rtmsStreamId, {
-      type: "failover",
-      serverUrls,
-      eventTs,
-    });
+    const receivers = await publishControl(
+      deps.redis,
+      { teamId, rtmsStreamId },
+      { type: "failover", serverUrls, eventTs },
+    );
     log.info({ rtmsStreamId, receivers }, "rtms failover to new server");
     return { action: "failover", rtmsStreamId };
   }
@@ -147,15 +195,15 @@ async function rtmsStarted(
 }
 
 /** rtms_stopped for a stream no worker runs right now: drop the waiting job and close the session row. */
-async function stopIdleCapture(deps: IntakeDeps, rtmsStreamId: string, stopReason?: number) {
-  const job = await deps.queues.capture.getJob(captureJobId(rtmsStreamId));
+async function stopIdleCapture(deps: IntakeDeps, teamId: string, rtmsStreamId: string, stopReason?: number) {
+  const job = await deps.queues.capture.getJob(captureJobId({ teamId, rtmsStreamId }));
   if (job) {
     const state = await job.getState();
     if (state === "waiting" || state === "delayed" || state === "prioritized")
       await job.remove().catch(() => {});
   }
   await deps.db.captureSession.updateMany({
-    where: { rtmsStreamId, state: { notIn: ["STOPPED", "FAILED"] } },
+    where: { rtmsStreamId, teamId, state: { notIn: ["STOPPED", "FAILED"] } },
     data: {
       state: "STOPPED",
       stopReason: stopReason ?? null,
@@ -163,4 +211,44 @@ async function stopIdleCapture(deps: IntakeDeps, rtmsStreamId: string, stopReaso
       stopReasonText: "meeting.rtms_stopped",
     },
   });
+}
+
+/**
+ * An event of team `teamId` for a stream another team owns changes nothing. Both teams get an audit row:
+ * the owner learns someone tried, the sender learns why its event did nothing. Neither row names the
+ * other team.
+ */
+async function refuseForeign(
+  deps: IntakeDeps,
+  log: Logger,
+  teamId: string,
+  event: string,
+  rtmsStreamId: string,
+  foreign: ForeignStream,
+): Promise<IntakeResult> {
+  deps.metrics?.crossTeamEvents.inc({ event });
+  await deps.db.auditEvent.createMany({
+    data: [
+      {
+        teamId,
+        action: "zoom.event_refused",
+        targetType: "rtms_stream",
+        targetId: rtmsStreamId,
+        data: { event, why: "the stream belongs to another team" },
+      },
+      ...(foreign.ownerTeamId
+        ? [
+            {
+              teamId: foreign.ownerTeamId,
+              action: "zoom.foreign_event_refused",
+              targetType: "rtms_stream",
+              targetId: rtmsStreamId,
+              data: { event, why: "another team sent an event for this team's stream" },
+            },
+          ]
+        : []),
+    ],
+  });
+  log.warn({ rtmsStreamId, seenIn: foreign.seenIn }, "event for another team's stream refused");
+  return { action: "refused-foreign-stream", rtmsStreamId };
 }

@@ -169,6 +169,11 @@ async function runRoomAction(
     }
 
     await record("ACCEPTED", { httpStatus: 202 });
+    if (data.kind === "room.leave" && data.sessionEnded) {
+      // No live stream to watch the room vanish from: Zoom's 202 is all there is.
+      roomLog.info("room told to leave after its session ended");
+      return { outcome: "ACCEPTED" };
+    }
     // 202 is only "accepted": the room must actually show up in (or vanish from) the stream.
     const sessionId = data.sessionId;
     const want = data.kind === "room.join" ? "present" : "absent";
@@ -336,4 +341,56 @@ export async function enqueueRoomJoins(
     "room joins queued",
   );
   return roomIds.length;
+}
+
+/**
+ * Called when a capture session ends in any way (stopped, failed, released for good, maximum length): every
+ * room the session asked to join and has not seen leave is told to leave now. A pending join is cancelled;
+ * a leave already scheduled (after the meeting's delay) is brought forward instead of doubled, since a
+ * second leave could pull the room out of the NEXT meeting it joined.
+ */
+const ACCEPTED_OUTCOMES = new Set(["ACCEPTED", "CONFIRMED", "UNCONFIRMED"]);
+
+export async function enqueueRoomLeaves(
+  deps: Pick<RoomsDeps, "db" | "queues" | "log" | "attempts" | "backoffMs">,
+  session: { id: string; teamId: string },
+) {
+  const actions = await deps.db.roomAction.findMany({
+    where: { sessionId: session.id },
+    orderBy: { createdAt: "asc" },
+    select: { id: true, roomId: true, kind: true, outcome: true },
+  });
+  const last = new Map<string, (typeof actions)[number]>();
+  for (const a of actions) {
+    // Only what Zoom accepted counts: a refused join put no room in the meeting, a refused leave took
+    // none out.
+    if (ACCEPTED_OUTCOMES.has(a.outcome)) last.set(a.roomId, a);
+  }
+  let told = 0;
+  for (const [roomId, action] of last) {
+    await removeIfPending(deps.queues, `join-${session.id}-${roomId}`);
+    if (action.kind !== "JOIN") continue;
+    const data = { kind: "room.leave" as const, teamId: session.teamId, roomId, sessionId: session.id };
+    const scheduled = await deps.queues.rooms.getJob(`leave-${action.id}`);
+    if (scheduled && (await scheduled.isDelayed())) {
+      await scheduled.updateData({ ...scheduled.data, sessionEnded: true });
+      await scheduled.promote();
+    } else if (!scheduled) {
+      await deps.queues.addRoomsJob(
+        { ...data, sessionEnded: true },
+        roomJobOptions(deps, `leave-end-${session.id}-${roomId}`),
+      );
+    }
+    told++;
+  }
+  if (told > 0) deps.log.info({ sessionId: session.id, rooms: told }, "session ended: rooms told to leave");
+  return told;
+}
+
+async function removeIfPending(queues: JobQueues, jobId: string) {
+  const job = await queues.rooms.getJob(jobId);
+  if (!job) return;
+  const state = await job.getState();
+  if (state === "waiting" || state === "delayed" || state === "prioritized")
+    await job.remove().catch(() => {});
 }

@@ -43,7 +43,7 @@ async function enqueueAgain(
       throw new AppError("VALIDATION", "The stored capture payload is not valid any more: dismiss it");
     }
     // A failed job keeps its id for a while; BullMQ would silently ignore a new add under the same id.
-    const old = await queues.capture.getJob(captureJobId(job.data.rtmsStreamId));
+    const old = await queues.capture.getJob(captureJobId(job.data));
     if (old && (await old.isFailed())) await old.remove();
     return queues.addCapture(job.data);
   }

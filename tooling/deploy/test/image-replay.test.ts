@@ -1,10 +1,12 @@
-// The worker image, proven without a Docker engine: replay-image.sh runs the Dockerfile's own steps
-// (image-steps.sh) in plain folders, offline, and the worker then starts from the runner folder alone,
+// The worker and portal images, proven without a Docker engine: replay-image.sh runs the Dockerfile's own
+// steps (image-steps.sh) in plain folders, offline, and each app then starts from the runner folder alone,
 // running the Dockerfile's CMD from its WORKDIR, against the local Postgres and Redis.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -25,6 +27,16 @@ function dockerfileCmd(file: string): { workdir: string; cmd: string[] } {
   const workdir = [...runner.matchAll(/^WORKDIR (\S+)/gm)].at(-1)![1]!;
   const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(runner)![1]!) as string[];
   return { workdir, cmd };
+}
+
+/** Starts an image's CMD from its WORKDIR inside the replayed runner folder. */
+function startImage(image: string, dockerfile: string, env: Record<string, string>): ChildProcess {
+  const { workdir, cmd } = dockerfileCmd(dockerfile);
+  return spawn(cmd[0]!, cmd.slice(1), {
+    cwd: path.join(image, path.relative("/repo", workdir)),
+    env: containerEnv(env),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
 }
 
 /** Runs a command to completion; rejects with its output when it fails. */
@@ -108,20 +120,14 @@ describe("worker image replay", () => {
         env: containerEnv({ DATABASE_URL: database.url }),
       });
 
-      const { workdir, cmd } = dockerfileCmd("apps/worker/Dockerfile");
-      const cwd = path.join(image, path.relative("/repo", workdir));
-      const child = spawn(cmd[0]!, cmd.slice(1), {
-        cwd,
-        env: containerEnv({
-          DATABASE_URL: database.url,
-          REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
-          CAPTURE_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString("base64")}`,
-          QUEUE_PREFIX: `replay-${randomBytes(4).toString("hex")}`,
-          FRAMES_DIR: path.join(work, "frames"),
-          HEALTH_HOST: "127.0.0.1",
-          HEALTH_PORT: "0",
-        }),
-        stdio: ["ignore", "pipe", "pipe"],
+      const child = startImage(image, "apps/worker/Dockerfile", {
+        DATABASE_URL: database.url,
+        REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+        CAPTURE_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString("base64")}`,
+        QUEUE_PREFIX: `replay-${randomBytes(4).toString("hex")}`,
+        FRAMES_DIR: path.join(work, "frames"),
+        HEALTH_HOST: "127.0.0.1",
+        HEALTH_PORT: "0",
       });
       worker = child;
       let stderr = "";
@@ -146,5 +152,77 @@ describe("worker image replay", () => {
       expect(await exited).toBe(0);
       worker = undefined;
     });
+  });
+});
+
+describe("portal image replay", () => {
+  let work: string;
+  let image: string;
+  let database: { url: string; drop(): Promise<void> } | undefined;
+  let portal: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    work = await mkdtemp(path.join(tmpdir(), "image-replay-web-"));
+    // next build is most of this: minutes on a busy two-core machine.
+    await run("bash", [path.join(root, "tooling/deploy/replay-image.sh"), "web", work], {
+      cwd: root,
+      env: { ...process.env, IMAGE_STEPS_OFFLINE: "1" },
+    });
+    image = path.join(work, "image");
+  }, 900_000);
+  afterAll(async () => {
+    portal?.kill("SIGKILL");
+    await database?.drop();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  it("runs next start from the image folder alone, and /api/health sees Postgres and Redis", async () => {
+    const installed = readdirSync(path.join(image, "node_modules/.pnpm"));
+    // (@playwright/test does get in: the lockfile resolves next's optional peer to it. No browser comes.)
+    expect(installed.filter((name) => name.startsWith("vitest@") || name.startsWith("@biomejs+"))).toEqual(
+      [],
+    );
+    const { cmd } = dockerfileCmd("apps/web/Dockerfile");
+    expect(cmd.join(" ")).not.toMatch(/tsx|pnpm/);
+
+    database = await createEmptyDatabase("replayweb");
+    await run("pnpm", ["--filter", "@capture/db", "migrate:deploy"], {
+      cwd: image,
+      env: containerEnv({ DATABASE_URL: database.url }),
+    });
+    // A free port: bind one, note it, release it (next start takes a port, not 0).
+    const port = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = server.address() as AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+    const child = startImage(image, "apps/web/Dockerfile", {
+      DATABASE_URL: database.url,
+      REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+      CAPTURE_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString("base64")}`,
+      NEXTAUTH_SECRET: randomBytes(24).toString("base64url"),
+      PORT: String(port),
+      FRAMES_DIR: path.join(work, "frames"),
+    });
+    portal = child;
+    let output = "";
+    child.stdout!.on("data", (d) => (output += d));
+    child.stderr!.on("data", (d) => (output += d));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    // next prints "Ready" once it accepts connections.
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on("data", () => {
+        if (/Ready in/.test(output)) resolve();
+      });
+      void exited.then((code) => reject(new Error(`portal exited ${code} before ready:\n${output}`)));
+    });
+    const health = await fetch(`http://127.0.0.1:${port}/api/health`);
+    expect(health.status, output).toBe(200);
+    expect(await health.json()).toMatchObject({ ok: true, postgres: "ok", redis: "ok" });
+    expect((await fetch(`http://127.0.0.1:${port}/login`)).status).toBe(200);
+    child.kill("SIGTERM");
+    await exited;
+    portal = undefined;
   });
 });

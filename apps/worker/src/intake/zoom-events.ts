@@ -2,7 +2,7 @@
 // into capture jobs and control messages. Every branch is idempotent: Zoom redelivers, and both intake
 // paths may deliver the same event.
 //
-// Streams belong to a team (issue 9): the first team whose event names a stream id owns it (stream-owner.ts),
+// Streams belong to a team (issue 9): the first team that queues a capture of a stream id owns it (stream-owner.ts),
 // and another team's rtms_started / rtms_stopped / rtms_interrupted for that id is refused, audited and
 // counted. Failover (a newer rtms_started with new URLs) needs the same team AND the same meeting uuid.
 import type { Db, Prisma } from "@capture/db";
@@ -62,7 +62,7 @@ export async function processZoomEvent(job: Job, deps: IntakeDeps): Promise<Inta
   switch (event.kind) {
     case "rtms_started": {
       const { rtmsStreamId } = event.payload;
-      const foreign = await claimStream(deps, teamId, rtmsStreamId);
+      const foreign = await streamOwnerCheck(deps, teamId, rtmsStreamId);
       if (foreign) return refuseForeign(deps, log, teamId, event.event, rtmsStreamId, foreign);
       return rtmsStarted(deps, log, teamId, eventTs, event.payload);
     }
@@ -180,6 +180,10 @@ async function rtmsStarted(
       return { action: "ignored-unknown-meeting", rtmsStreamId };
     }
   }
+  // Claimed only by a team that captures it: a team that ignores a stream does not own it. Two teams
+  // racing here: one claim wins, the other is refused.
+  const foreign = await claimStream(deps, teamId, rtmsStreamId);
+  if (foreign) return refuseForeign(deps, log, teamId, "meeting.rtms_started", rtmsStreamId, foreign);
   await deps.queues.addCapture({
     teamId,
     rtmsStreamId,

@@ -73,8 +73,17 @@ export const EnvSchema = z.object({
   /** Memory budget for rows waiting on the database (bytes); beyond it the oldest frames are dropped (counted). */
   DB_BUFFER_BYTES: int(64 * 1024, 2 ** 31).default(32 * 1024 * 1024),
   FRAME_FLUSH_MS: int(5, 5_000).default(25),
-  /** Memory for kept frames waiting to be written to the store, all sessions together (bytes). */
+  /**
+   * Memory for kept frames not yet written, all sessions together (bytes): frames a keep-newest policy
+   * holds until they are final, and writes in flight. Reaching it flushes what is held early.
+   */
   STORE_BACKLOG_BYTES: int(1024 * 1024, 2 ** 31).default(64 * 1024 * 1024),
+  /**
+   * A keep-newest policy (the seed's) holds its candidates in memory and writes them when final: the
+   * participant leaves the screen, the session ends or is released, or this much time passes. A kill -9
+   * loses at most this much of the newest frames.
+   */
+  FRAME_HOLD_MS: int(100, 60_000).default(3_000),
   ROOM_JOB_ATTEMPTS: int(1, 20).default(5),
   ROOM_JOB_BACKOFF_MS: int(10, 600_000).default(2_000),
   /** How long a 202-accepted join may take to show up in the meeting before it counts as a failure. */

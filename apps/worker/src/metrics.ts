@@ -7,7 +7,8 @@ export type FrameDropReason =
   | "db_buffer_overflow" // kept, stored, then dropped because the database stayed away too long
   | "store_error" // the frame store refused the write
   | "backlog" // the store fell behind the stream; refused to bound memory
-  | "decode_error"; // the base64 was not an image
+  | "decode_error" // the base64 was not an image
+  | "not_image"; // not a JPEG/PNG of sane size and dimensions (capture_frames_rejected_total says why)
 
 export class Metrics {
   readonly registry = new Registry();
@@ -90,6 +91,29 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly framesSuperseded = new Counter({
+    name: "capture_frames_superseded_total",
+    help: "Kept frames a keep-newest policy replaced while still held in memory (never written, never deleted)",
+    registers: [this.registry],
+  });
+  readonly heldFlushes = new Counter({
+    name: "capture_held_flushes_total",
+    help: "Writes of a participant's held frames, by why they became final",
+    labelNames: ["reason"] as const,
+    registers: [this.registry],
+  });
+  readonly framesRejected = new Counter({
+    name: "capture_frames_rejected_total",
+    help: "Kept frames refused before storing because they are not a sane JPEG/PNG, by reason",
+    labelNames: ["reason"] as const,
+    registers: [this.registry],
+  });
+  readonly fileOps = new Counter({
+    name: "capture_file_ops_total",
+    help: "Frame store operations (put, delete) issued by capture sessions",
+    labelNames: ["op"] as const,
+    registers: [this.registry],
+  });
   readonly coverage = new Gauge({
     name: "capture_coverage_ratio",
     help: "Per session: participants whose camera was on that have at least one kept frame, over all of them",

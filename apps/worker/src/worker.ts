@@ -107,6 +107,7 @@ export async function startWorker(
     maxSessionMs: env.MAX_SESSION_HOURS * 3_600_000,
     allowedHosts: env.RTMS_ALLOWED_HOSTS,
     backlog: new StoreBacklog(env.STORE_BACKLOG_BYTES),
+    frameHoldMs: env.FRAME_HOLD_MS,
     onMediaReady: async (session) => {
       await enqueueRoomJoins(roomsDeps, session);
     },

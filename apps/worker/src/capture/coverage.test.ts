@@ -43,13 +43,15 @@ describe("SessionCoverage", () => {
     expect(await gauge()).toBe(0);
     advance(4_000);
     coverage.kept("a");
-    coverage.kept("a");
+    expect(coverage.counts).toEqual({ covered: 0, eligible: 2 }); // held in memory, not yet in the store
+    coverage.stored("a");
+    coverage.stored("a");
     expect(coverage.counts).toEqual({ covered: 1, eligible: 2 });
     expect(await gauge()).toBe(0.5);
     const ttff = (await metrics.timeToFirstFrame.get()).values.find((v) => v.metricName?.endsWith("_sum"));
     expect(ttff?.value).toBe(4);
     // A participant whose camera was never reported on is not counted against coverage.
-    coverage.kept("speaker-without-camera-event");
+    coverage.stored("speaker-without-camera-event");
     expect(coverage.counts).toEqual({ covered: 1, eligible: 2 });
   });
 

@@ -93,15 +93,19 @@ export class SessionCoverage {
     this.#scheduler?.left(userId);
   }
 
+  /** The policy kept a frame of this participant (it may still be held in memory). */
   kept(userId: string): void {
     this.#keptFrames.set(userId, (this.#keptFrames.get(userId) ?? 0) + 1);
-    if (!this.#covered.has(userId)) {
-      this.#covered.add(userId);
-      const since = this.#eligible.get(userId);
-      if (since !== undefined) this.#o.metrics.timeToFirstFrame.observe((this.#now() - since) / 1000);
-      this.#report();
-    }
     this.#scheduler?.frameKept(userId);
+  }
+
+  /** A frame of this participant reached the store: what the portal shows, so what coverage counts. */
+  stored(userId: string): void {
+    if (this.#covered.has(userId)) return;
+    this.#covered.add(userId);
+    const since = this.#eligible.get(userId);
+    if (since !== undefined) this.#o.metrics.timeToFirstFrame.observe((this.#now() - since) / 1000);
+    this.#report();
   }
 
   evicted(userId: string, count: number): void {

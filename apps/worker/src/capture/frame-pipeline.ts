@@ -1,32 +1,74 @@
-// The frame path of one capture session: backlog bound -> policy (no decoding) -> decode kept frames ->
-// store file -> buffered row -> evict what the policy no longer wants. Store writes run concurrently; an
-// eviction waits for the write of the frame it evicts.
+// The frame path of one capture session:
+//   header (already scanned by rtms-core) -> policy -> [hold while not final] -> decode -> image check ->
+//   store file -> buffered row -> delete stored frames the policy evicted.
+//
+// A keep-newest policy (the seed's "newest 3") would otherwise write nearly every frame and delete it a
+// moment later. Its candidates are held in memory as the wire's bytes instead, and written once they are
+// final: when another participant comes on screen (speaker change or rotation step), when FRAME_HOLD_MS
+// passes, when the session ends or is released, or early when the worker's memory budget is reached. A
+// held frame the policy evicts is simply forgotten: no file is written and none deleted. Policies that
+// never evict write at once, as before.
 import { createHash } from "node:crypto";
-import type { FrameDecider, FramePolicy, FrameRef, FrameStore } from "@capture/rtms-core/frames";
+import {
+  DEFAULT_IMAGE_LIMITS,
+  estimateDecodedBytes,
+  type FrameDecider,
+  type FramePolicy,
+  type FrameRef,
+  type FrameStore,
+  inspectImage,
+} from "@capture/rtms-core/frames";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import type { FrameWriter } from "./frame-writer.ts";
 import type { SessionParticipants } from "./participants.ts";
 import type { StreamFrame } from "./stream.ts";
 
-/** Bytes of kept frames not yet written, across every session of the worker: memory stays bounded. */
+/**
+ * Bytes of kept frames not yet written, across every session of the worker: frames held until final and
+ * writes in flight. Memory stays bounded; reaching the bound asks every holder to write what it holds.
+ */
 export class StoreBacklog {
-  bytes = 0;
+  heldBytes = 0;
+  writingBytes = 0;
+  readonly #holders = new Set<{ flushHeld(why: FlushReason): void }>();
   constructor(readonly limitBytes: number) {}
 
-  tryTake(n: number): boolean {
-    if (this.bytes + n > this.limitBytes) return false;
-    this.bytes += n;
+  get bytes(): number {
+    return this.heldBytes + this.writingBytes;
+  }
+
+  register(holder: { flushHeld(why: FlushReason): void }): () => void {
+    this.#holders.add(holder);
+    return () => this.#holders.delete(holder);
+  }
+
+  /** Room to hold n more bytes, flushing every holder early if the budget is reached. */
+  tryHold(n: number): boolean {
+    if (this.bytes + n > this.limitBytes) {
+      for (const h of this.#holders) h.flushHeld("budget");
+    }
+    // Held frames became writes: only writes the store cannot absorb make a frame wait outside memory.
+    if (this.writingBytes + n > this.limitBytes) return false;
+    this.heldBytes += n;
     return true;
   }
 
-  give(n: number) {
-    this.bytes -= n;
+  /** Held bytes start being written (or are forgotten when `written` is false). */
+  release(n: number, { written }: { written: boolean }): void {
+    this.heldBytes -= n;
+    if (written) this.writingBytes += n;
+  }
+
+  written(n: number): void {
+    this.writingBytes -= n;
   }
 }
 
+export type FlushReason = "off_screen" | "timer" | "budget" | "end";
+
 /** Kept frames waiting for the store, per session: 5 s of video at 5 fps. Bounds memory per stream. */
-const MAX_FRAMES_IN_FLIGHT = 25;
+const MAX_WRITES_IN_FLIGHT = 25;
 
 export interface FramePipelineDeps {
   store: FrameStore;
@@ -34,13 +76,23 @@ export interface FramePipelineDeps {
   metrics: Metrics;
   log: Logger;
   backlog: StoreBacklog;
+  /** How long a keep-newest candidate may stay in memory before it is written (FRAME_HOLD_MS). */
+  holdMs: number;
 }
 
 export interface FramePipelineHooks {
-  /** A frame of this participant was kept (its write is under way). */
+  /** A frame of this participant was kept by the policy (it may still be held, not yet written). */
   kept?: (userId: string) => void;
-  /** Stored frames of this participant were evicted by the policy. */
+  /** A kept frame of this participant is in the store and has its row queued. */
+  stored?: (userId: string) => void;
+  /** Kept frames of this participant were evicted by the policy (held or stored). */
   evicted?: (userId: string, count: number) => void;
+}
+
+interface Held {
+  frame: StreamFrame;
+  /** Memory it takes: the base64 bytes off the wire. */
+  cost: number;
 }
 
 export class FramePipeline {
@@ -48,13 +100,24 @@ export class FramePipeline {
   readonly #sessionId: string;
   readonly #decider: FrameDecider;
   readonly #policy: FramePolicy;
+  readonly #holds: boolean;
   readonly #participants: SessionParticipants;
   readonly #hooks: FramePipelineHooks;
-  /** Storage keys of kept frames, only for policies that evict (the seed policy). */
+  /** Storage keys of stored frames, for policies that evict (the seed policy). */
   readonly #keys = new Map<string, string>();
+  /** Candidates not yet final, per participant, oldest first. */
+  readonly #held = new Map<string, Held[]>();
+  /** Stored frames the policy evicted, deleted when the participant's next flush has written its frames. */
+  readonly #evictStored = new Map<string, FrameRef[]>();
   /** Store writes in flight, by frame: an eviction waits for the write of the frame it evicts. */
   readonly #writes = new Map<string, Promise<void>>();
+  /** Deletes of evicted stored frames, each waiting for the writes of the flush that superseded them. */
+  readonly #deleting = new Set<Promise<void>>();
+  readonly #unregister: () => void;
+  #lastOnScreen?: string;
+  #timer?: NodeJS.Timeout;
   #backlogDrops = 0;
+  #rejections = 0;
   #closed = false;
 
   constructor(
@@ -70,74 +133,98 @@ export class FramePipeline {
     this.#sessionId = o.sessionId;
     this.#decider = o.decider;
     this.#policy = o.decider.policy;
+    this.#holds = this.#policy.kind === "seed";
     this.#participants = o.participants;
     this.#hooks = o.hooks ?? {};
+    this.#unregister = deps.backlog.register(this);
   }
 
   get policy(): FramePolicy {
     return this.#policy;
   }
 
-  get decider(): FrameDecider {
-    return this.#decider;
+  /** Frames held in memory right now (not yet final). */
+  get heldFrames(): number {
+    let n = 0;
+    for (const list of this.#held.values()) n += list.length;
+    return n;
   }
 
-  /** Frames offered after this are ignored (the session is ending); writes in flight still finish. */
+  /**
+   * Writes what is held (the session ends or is released), then ignores further frames. Writes in flight
+   * still finish: await settled().
+   */
   close(): void {
+    if (this.#closed) return;
+    this.flushHeld("end");
     this.#closed = true;
+    clearTimeout(this.#timer);
+    this.#unregister();
   }
 
   offer(frame: StreamFrame): void {
-    const { metrics, backlog } = this.#d;
+    const { metrics } = this.#d;
     metrics.framesOffered.inc();
     if (this.#closed) return;
-    // Base64 text plus its decoded bytes stay in memory until the file is written.
-    const cost = frame.data.length * 2;
-    if (this.#writes.size >= MAX_FRAMES_IN_FLIGHT || !backlog.tryTake(cost)) {
-      // The disk (or this process) is slower than the stream: refuse more rather than hold every frame in
-      // memory and starve the keep-alives. Counted and logged, never silent.
-      metrics.framesDropped.inc({ reason: "backlog" });
-      if (this.#backlogDrops++ % 100 === 0) {
-        this.#d.log.warn(
-          { dropped: this.#backlogDrops, inFlight: this.#writes.size },
-          "frame store backlog: frames dropped",
-        );
-      }
+    const participantKey = frame.userId;
+    // Someone else is on screen now (speaker change, rotation step): the previous one's frames are final.
+    if (this.#lastOnScreen !== undefined && this.#lastOnScreen !== participantKey)
+      this.#flushParticipant(this.#lastOnScreen, "off_screen");
+    this.#lastOnScreen = participantKey;
+    // Too big to be a frame we would keep: refused before any memory is spent on it.
+    if (estimateDecodedBytes(frame.base64Length) > DEFAULT_IMAGE_LIMITS.maxBytes) {
+      metrics.framesDropped.inc({ reason: "not_image" });
       return;
     }
-    const participantKey = frame.userId;
+    const cost = frame.base64Length;
+    if (this.#writes.size >= MAX_WRITES_IN_FLIGHT || !this.#d.backlog.tryHold(cost)) {
+      this.#dropBacklog();
+      return;
+    }
     const decision = this.#decider.decide({
       participantKey,
       timestamp: frame.timestamp,
       length: frame.length,
-      base64Length: frame.data.length,
+      base64Length: frame.base64Length,
       data: this.#policy.dropDuplicates ? frame.data : undefined,
     });
     if (!decision.keep) {
-      backlog.give(cost);
+      this.#d.backlog.release(cost, { written: false });
       metrics.framesDropped.inc({ reason: "policy" });
       return;
     }
     metrics.framesKept.inc();
     this.#hooks.kept?.(participantKey);
-    const receivedAt = performance.now();
-    // Writes run concurrently (a serial chain would be as slow as the sum of its awaits under load).
-    const ref = refKey({ participantKey, timestamp: frame.timestamp });
-    const write = this.#storeFrame(frame, decision.evict, receivedAt).finally(() => {
-      this.#writes.delete(ref);
-      backlog.give(cost);
-    });
-    this.#writes.set(ref, write);
+    for (const old of decision.evict) this.#evict(old);
+    if (!this.#holds) {
+      this.#d.backlog.release(cost, { written: true });
+      this.#write(frame, cost);
+      return;
+    }
+    const list = this.#held.get(participantKey) ?? [];
+    list.push({ frame, cost });
+    this.#held.set(participantKey, list);
+    this.#timer ??= setTimeout(() => {
+      this.#timer = undefined;
+      this.flushHeld("timer");
+    }, this.#d.holdMs);
+  }
+
+  /** Writes every held frame now (timer, memory budget, end of session). */
+  flushHeld(why: FlushReason): void {
+    for (const participantKey of [...this.#held.keys()]) this.#flushParticipant(participantKey, why);
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
   }
 
   /**
    * Feeds a frame stored earlier (a resumed session) through the policy, so "keep the newest 3" still
-   * means 3 and warm-up is not repeated; what the policy no longer wants is evicted.
+   * means 3 and warm-up is not repeated; what the policy no longer wants is deleted.
    */
   async replayStored(
     f: { userId: string; timestamp: number; bytes: number; storageKey: string },
     first: boolean,
-  ) {
+  ): Promise<boolean> {
     const participantKey = f.userId;
     if (first && this.#policy.kind === "seed") {
       for (let i = 0; i < this.#policy.skipFirst; i++) {
@@ -151,41 +238,127 @@ export class FramePipeline {
       base64Length: 0,
     });
     if (!decision.keep) {
-      await this.#evict({ participantKey, timestamp: f.timestamp }, f.storageKey);
+      await this.#deleteStored({ participantKey, timestamp: f.timestamp }, f.storageKey);
       return false;
     }
-    if (this.#policy.kind === "seed")
-      this.#keys.set(refKey({ participantKey, timestamp: f.timestamp }), f.storageKey);
-    for (const old of decision.evict) await this.#evict(old, this.#keys.get(refKey(old)));
+    if (this.#holds) this.#keys.set(refKey({ participantKey, timestamp: f.timestamp }), f.storageKey);
+    for (const old of decision.evict) await this.#deleteStored(old);
     return true;
   }
 
-  /** Resolves when every write in flight (and the evictions it causes) is done. */
+  /** Resolves when every write in flight, and the deletes waiting on them, are done. */
   async settled(): Promise<void> {
-    while (this.#writes.size > 0) await Promise.allSettled([...this.#writes.values()]);
+    while (this.#writes.size > 0 || this.#deleting.size > 0)
+      await Promise.allSettled([...this.#writes.values(), ...this.#deleting]);
   }
 
   /** Stream revoked: Zoom's rule is that what was captured must go, files and rows. */
   async purge(): Promise<void> {
+    for (const list of this.#held.values())
+      for (const h of list) this.#d.backlog.release(h.cost, { written: false });
+    this.#held.clear();
+    this.#evictStored.clear();
+    await this.settled();
     this.#d.writer.purgeSession(this.#sessionId);
     this.#keys.clear();
     await this.#d.store.deleteSession(this.#sessionId);
   }
 
-  async #storeFrame(frame: StreamFrame, evict: FrameRef[], receivedAt: number) {
+  /** A kept frame the policy no longer wants: forgotten if still held, deleted after the next flush if stored. */
+  #evict(ref: FrameRef) {
+    const list = this.#held.get(ref.participantKey);
+    const i = list?.findIndex((h) => h.frame.timestamp === ref.timestamp) ?? -1;
+    if (list && i >= 0) {
+      const [gone] = list.splice(i, 1);
+      this.#d.backlog.release(gone!.cost, { written: false });
+      this.#d.metrics.framesSuperseded.inc();
+      this.#hooks.evicted?.(ref.participantKey, 1);
+      return;
+    }
+    if (!this.#holds) {
+      void this.#deleteStored(ref);
+      return;
+    }
+    const pending = this.#evictStored.get(ref.participantKey) ?? [];
+    pending.push(ref);
+    this.#evictStored.set(ref.participantKey, pending);
+  }
+
+  #flushParticipant(participantKey: string, why: FlushReason) {
+    const list = this.#held.get(participantKey);
+    this.#held.delete(participantKey);
+    const deletes = this.#evictStored.get(participantKey) ?? [];
+    this.#evictStored.delete(participantKey);
+    if (!list?.length && deletes.length === 0) return;
+    const writes: Promise<void>[] = [];
+    for (const h of list ?? []) {
+      this.#d.backlog.release(h.cost, { written: true });
+      writes.push(this.#write(h.frame, h.cost));
+    }
+    if (list?.length) this.#d.metrics.heldFlushes.inc({ reason: why });
+    this.#d.log.debug(
+      { userId: participantKey, frames: list?.length ?? 0, deletes: deletes.length, why },
+      "held frames flushed",
+    );
+    // The older stored frames go only once the newer ones are on disk: a crash in between leaves more
+    // than N, which a resumed session trims, never fewer.
+    if (deletes.length > 0) {
+      const done = Promise.allSettled(writes)
+        .then(async () => {
+          for (const ref of deletes) await this.#deleteStored(ref);
+        })
+        .finally(() => this.#deleting.delete(done));
+      this.#deleting.add(done);
+    }
+  }
+
+  #write(frame: StreamFrame, cost: number): Promise<void> {
+    const ref = refKey({ participantKey: frame.userId, timestamp: frame.timestamp });
+    const write = this.#storeFrame(frame).finally(() => {
+      this.#writes.delete(ref);
+      this.#d.backlog.written(cost);
+    });
+    this.#writes.set(ref, write);
+    return write;
+  }
+
+  async #storeFrame(frame: StreamFrame) {
     const { store, writer, metrics, log } = this.#d;
-    const userName = this.#participants.nameFor(frame);
     const ref = { participantKey: frame.userId, timestamp: frame.timestamp };
-    const bytes = Buffer.from(frame.data, "base64");
-    const format = frame.data.startsWith("iVBORw0KGgo") ? "png" : "jpg";
+    const bytes = frame.decode();
+    const image = inspectImage(bytes);
+    if (!image.ok) {
+      // Zoom-side bytes that are not a JPEG or PNG of sane size are never stored as one.
+      this.#decider.discard(ref);
+      this.#hooks.evicted?.(frame.userId, 1);
+      metrics.framesDropped.inc({ reason: "not_image" });
+      metrics.framesRejected.inc({ reason: image.reason });
+      // Counted always; logged for the first of a session and then one in a thousand.
+      if (this.#rejections++ % 1000 === 0) {
+        log.warn(
+          { userId: frame.userId, reason: image.reason, bytes: bytes.byteLength, rejected: this.#rejections },
+          "frame is not a usable image; not stored",
+        );
+      }
+      return;
+    }
+    const userName = this.#participants.nameFor(frame);
     let storageKey: string;
     try {
+      metrics.fileOps.inc({ op: "put" });
       ({ storageKey } = await store.put(
-        { sessionKey: this.#sessionId, userName, userId: frame.userId, timestamp: frame.timestamp, format },
+        {
+          sessionKey: this.#sessionId,
+          userName,
+          userId: frame.userId,
+          timestamp: frame.timestamp,
+          format: image.format,
+        },
         bytes,
       ));
     } catch (err) {
-      this.#decider.discard(ref, evict);
+      this.#decider.discard(ref);
+      this.#hooks.evicted?.(frame.userId, 1);
       metrics.framesDropped.inc({ reason: "store_error" });
       log.error(
         { err, userId: frame.userId, timestamp: frame.timestamp },
@@ -193,7 +366,8 @@ export class FramePipeline {
       );
       return;
     }
-    if (this.#policy.kind === "seed") this.#keys.set(refKey(ref), storageKey);
+    if (this.#holds) this.#keys.set(refKey(ref), storageKey);
+    this.#hooks.stored?.(frame.userId);
     this.#participants.seenInFrame(frame);
     writer.addFrame({
       sessionId: this.#sessionId,
@@ -202,18 +376,19 @@ export class FramePipeline {
       zoomTimestamp: frame.timestamp,
       storageKey,
       bytes: bytes.byteLength,
-      contentType: format === "png" ? "image/png" : "image/jpeg",
+      width: image.width,
+      height: image.height,
+      contentType: image.format === "png" ? "image/png" : "image/jpeg",
       contentHash: createHash("sha256").update(bytes).digest("hex"),
-      receivedAt,
+      receivedAt: performance.now(),
     });
-    for (const old of evict) {
-      await this.#writes.get(refKey(old)); // never delete a file before it has been written
-      await this.#evict(old, this.#keys.get(refKey(old)));
-    }
   }
 
-  async #evict(ref: FrameRef, storageKey: string | undefined) {
+  /** Deletes a stored frame (its key looked up once its own write, if still in flight, is done). */
+  async #deleteStored(ref: FrameRef, knownKey?: string) {
     const { store, writer, metrics, log } = this.#d;
+    await this.#writes.get(refKey(ref)); // never delete a file before it has been written
+    const storageKey = knownKey ?? this.#keys.get(refKey(ref));
     this.#keys.delete(refKey(ref));
     writer.evictFrame({
       sessionId: this.#sessionId,
@@ -222,10 +397,24 @@ export class FramePipeline {
     });
     metrics.framesEvicted.inc();
     this.#hooks.evicted?.(ref.participantKey, 1);
-    if (storageKey)
+    if (storageKey) {
+      metrics.fileOps.inc({ op: "delete" });
       await store
         .delete(storageKey)
         .catch((err) => log.warn({ err, storageKey }, "could not delete an evicted frame"));
+    }
+  }
+
+  #dropBacklog() {
+    // The store is slower than the streams even after flushing what was held: refuse more rather than hold
+    // every frame in memory and starve the keep-alives. Counted and logged, never silent.
+    this.#d.metrics.framesDropped.inc({ reason: "backlog" });
+    if (this.#backlogDrops++ % 100 === 0) {
+      this.#d.log.warn(
+        { dropped: this.#backlogDrops, inFlight: this.#writes.size },
+        "frame store backlog: frames dropped",
+      );
+    }
   }
 }
 

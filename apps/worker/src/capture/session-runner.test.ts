@@ -19,10 +19,9 @@ import { type CaptureDeps, CaptureSessionRunner, StoreBacklog } from "./session-
 import type { StreamHandlers, StreamSession, StreamSessionOptions } from "./stream.ts";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-// A tiny valid JPEG header is all the pipeline needs: frames are stored, not decoded.
-const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 1, 0xff, 0xd9]).toString(
-  "base64",
-);
+// The smallest JPEG the image check accepts (SOI, a 16x16 frame header, EOI): frames are checked, never
+// decoded to pixels.
+const JPEG = "/9j/wAARCAAQABADAREAAhEAAxEA/9k=";
 
 let testDb: TestDatabase;
 let framesDir: string;
@@ -67,8 +66,16 @@ class ScriptedStream implements StreamSession {
     });
   }
   frames(userId: string, userName: string, from: number, n: number) {
-    for (let i = 0; i < n; i++)
-      this.handlers.frame({ userId, userName, data: JPEG, timestamp: from + i * 200 });
+    for (let i = 0; i < n; i++) {
+      this.handlers.frame({
+        userId,
+        userName,
+        timestamp: from + i * 200,
+        data: JPEG,
+        base64Length: JPEG.length,
+        decode: () => Buffer.from(JPEG, "base64"),
+      });
+    }
   }
 }
 
@@ -116,6 +123,7 @@ beforeAll(async () => {
     },
     allowedHosts: ["127.0.0.1"],
     backlog: new StoreBacklog(1 << 24),
+    frameHoldMs: 60_000,
     onMediaReady: async () => {},
   };
 });

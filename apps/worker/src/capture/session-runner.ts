@@ -37,8 +37,10 @@ export interface CaptureDeps {
   openStream: OpenStreamSession;
   /** Hosts a stream may dial (RTMS_ALLOWED_HOSTS). */
   allowedHosts: readonly string[];
-  /** Worker-wide bound on frame bytes waiting for the store (all sessions together). */
+  /** Worker-wide bound on frame bytes not yet written (all sessions together). */
   backlog: StoreBacklog;
+  /** How long a keep-newest policy holds a candidate before writing it (FRAME_HOLD_MS). */
+  frameHoldMs: number;
   /** Called once per session when media first flows: ask the meeting's rooms to join. */
   onMediaReady: (session: CaptureSession) => Promise<void>;
   /** Longest a session may run, from its first start (MAX_SESSION_HOURS); then it is closed. */
@@ -235,13 +237,14 @@ export class CaptureSessionRunner {
       log,
     });
     this.#pipeline = new FramePipeline(
-      { store, writer, metrics, log, backlog },
+      { store, writer, metrics, log, backlog, holdMs: this.#deps.frameHoldMs },
       {
         sessionId,
         decider,
         participants: this.#participants,
         hooks: {
           kept: (userId) => this.#coverage.kept(userId),
+          stored: (userId) => this.#coverage.stored(userId),
           evicted: (userId, n) => this.#coverage.evicted(userId, n),
         },
       },

@@ -205,6 +205,9 @@ async function stopIdleCapture(deps: IntakeDeps, teamId: string, rtmsStreamId: s
     const state = await job.getState();
     if (state === "waiting" || state === "delayed" || state === "prioritized")
       await job.remove().catch(() => {});
+    // A worker holds it and is finishing it (its last frames may still be on their way to the database):
+    // that worker marks the session, or its lock expires and the next holder does.
+    if (state === "active") return;
   }
   await deps.db.captureSession.updateMany({
     where: { rtmsStreamId, teamId, state: { notIn: ["STOPPED", "FAILED"] } },

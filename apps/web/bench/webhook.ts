@@ -65,10 +65,15 @@ async function phase(name: string, pid: number | undefined, run: () => Promise<T
   };
 }
 
-async function timed(url: string, init?: RequestInit): Promise<Timed> {
+// BENCH_ACCEPT_ENCODING=identity: ask for uncompressed answers (shows what Next's gzip costs per response).
+const ACCEPT_ENCODING = process.env.BENCH_ACCEPT_ENCODING;
+
+async function timed(url: string, init: RequestInit = {}): Promise<Timed> {
   const t0 = performance.now();
   try {
-    const res = await fetch(url, init);
+    const headers = new Headers(init.headers);
+    if (ACCEPT_ENCODING) headers.set("accept-encoding", ACCEPT_ENCODING);
+    const res = await fetch(url, { ...init, headers });
     await res.arrayBuffer();
     return { ms: performance.now() - t0, status: res.status };
   } catch {

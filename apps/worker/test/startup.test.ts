@@ -1,7 +1,7 @@
 // Start-up as a real process: bad configuration stops it with the variable named; good configuration
 // bootstraps the default team from the seed's env names (secrets encrypted), serves health and metrics,
 // and a SIGTERM with nothing running exits 0.
-import { decryptSecret, parseKeyring, SecretContext } from "@capture/db";
+import { decryptSecret, encryptSecret, parseKeyring, SecretContext } from "@capture/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness } from "./support/harness.ts";
 
@@ -32,6 +32,7 @@ describe("worker start-up", () => {
         ZOOM_MEETING_NUMBER: "987654321",
         ZOOM_MEETING_PASSCODE: "pass-123",
         DEFAULT_TEAM_SLUG: "acme",
+        ZOOM_CREDENTIALS_CHECK_MS: "1000",
       })
       .ready();
     const db = h.testDb.db;
@@ -57,11 +58,31 @@ describe("worker start-up", () => {
 
     const base = `http://127.0.0.1:${worker.healthPort}`;
     expect(await (await fetch(`${base}/health`)).json()).toEqual({ status: "ok" });
-    const ready = await fetch(`${base}/health/ready`);
-    expect(await ready.json()).toEqual({
-      status: "ready",
-      checks: { database: "ok", redis: "ok", zoomToken: "ok" },
+    // Another team whose S2S credentials are wrong: its problem shows in its own metric, and the worker
+    // stays ready (readiness is the worker's own dependencies only).
+    const broken = await db.team.create({ data: { slug: "broken", name: "broken" } });
+    await db.zoomApp.create({
+      data: {
+        teamId: broken.id,
+        clientId: "c",
+        clientSecretEnc: encryptSecret(keyring, "x", SecretContext.clientSecret),
+        s2sAccountId: h.sim.options.s2s.accountId,
+        s2sClientId: "wrong-s2s-client",
+        s2sClientSecretEnc: encryptSecret(keyring, "wrong", SecretContext.s2sClientSecret),
+      },
     });
+    const credentialsOk = async (teamId: string) => {
+      const text = await (await fetch(`${base}/metrics`)).text();
+      const line = text
+        .split("\n")
+        .find((l) => l.startsWith(`capture_zoom_credentials_ok{team_id="${teamId}"}`));
+      return line === undefined ? undefined : Number(line.split(" ").pop());
+    };
+    await expect.poll(() => credentialsOk(broken.id), { timeout: 10_000 }).toBe(0);
+    expect(await credentialsOk(team.id)).toBe(1);
+    const ready = await fetch(`${base}/health/ready`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: "ready", checks: { database: "ok", redis: "ok" } });
     const metrics = await (await fetch(`${base}/metrics`)).text();
     for (const name of [
       "capture_active_sessions",

@@ -10,7 +10,9 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
-import { createEmptyDatabase } from "@capture/db/testing";
+import { createEmptyDatabase, createTestDatabase } from "@capture/db/testing";
+import { inspectImage, type S3FrameStore } from "@capture/rtms-core/frames";
+import { startTestS3Server } from "@capture/rtms-core/frames/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const root = path.resolve(import.meta.dirname, "../../..");
@@ -21,18 +23,19 @@ function dockerfileSteps(file: string): string[] {
   return [...read(file).matchAll(/^RUN .*image-steps\.sh (\S+)/gm)].map((m) => m[1]!);
 }
 
+/** The runner stage's last WORKDIR and its CMD (or ENTRYPOINT, for zoom-sim). */
 function dockerfileCmd(file: string): { workdir: string; cmd: string[] } {
   const text = read(file);
   const runner = text.slice(text.lastIndexOf("\nFROM "));
   const workdir = [...runner.matchAll(/^WORKDIR (\S+)/gm)].at(-1)![1]!;
-  const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(runner)![1]!) as string[];
+  const cmd = JSON.parse(/^(?:CMD|ENTRYPOINT) (\[.*\])$/m.exec(runner)![1]!) as string[];
   return { workdir, cmd };
 }
 
 /** Starts an image's CMD from its WORKDIR inside the replayed runner folder. */
-function startImage(image: string, dockerfile: string, env: Record<string, string>): ChildProcess {
+function startImage(image: string, dockerfile: string, env: Record<string, string>, args: string[] = []) {
   const { workdir, cmd } = dockerfileCmd(dockerfile);
-  return spawn(cmd[0]!, cmd.slice(1), {
+  return spawn(cmd[0]!, [...cmd.slice(1), ...args], {
     cwd: path.join(image, path.relative("/repo", workdir)),
     env: containerEnv(env),
     stdio: ["ignore", "pipe", "pipe"],
@@ -153,6 +156,118 @@ describe("worker image replay", () => {
       worker = undefined;
     });
   });
+});
+
+/** Resolves with the first JSON log line `match` accepts; rejects if the process exits first. */
+function logLine<T>(
+  child: ChildProcess,
+  match: (entry: Record<string, unknown>) => T | undefined,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let output = "";
+    child.stderr!.on("data", (d) => (output += d));
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      output += `${line}\n`;
+      try {
+        const found = match(JSON.parse(line));
+        if (found !== undefined) resolve(found);
+      } catch {
+        // not a JSON log line
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`exited ${code} before the expected log line:\n${output}`)));
+  });
+}
+
+// The seed sample's variables as the demo sets them: zoom-sim and the worker agree on these.
+const DEMO_ZOOM = {
+  ZOOM_CLIENT_ID: "demo-rtms-client-id",
+  ZOOM_CLIENT_SECRET: "demo-rtms-client-secret",
+  ZOOM_SECRET_TOKEN: "demo-webhook-secret-token",
+  S2S_ZOOM_CLIENT_ID: "demo-s2s-client-id",
+  S2S_ZOOM_CLIENT_SECRET: "demo-s2s-client-secret",
+  ZOOM_ACCOUNT_ID: "demo-account",
+};
+
+describe("worker and zoom-sim images capture into S3", () => {
+  let work: string;
+  const children: ChildProcess[] = [];
+  const cleanups: (() => Promise<unknown>)[] = [];
+
+  beforeAll(async () => {
+    work = await mkdtemp(path.join(tmpdir(), "image-replay-capture-"));
+    for (const app of ["worker", "zoom-sim"]) {
+      await run("bash", [path.join(root, "tooling/deploy/replay-image.sh"), app, path.join(work, app)], {
+        cwd: root,
+        env: { ...process.env, IMAGE_STEPS_OFFLINE: "1" },
+      });
+    }
+  }, 300_000);
+  afterAll(async () => {
+    for (const child of children) child.kill("SIGKILL");
+    for (const cleanup of cleanups) await cleanup().catch(() => {});
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  it("a frame from the zoom-sim image is stored by the worker image in the bucket, as a JPEG", async () => {
+    const database = await createTestDatabase("replaycap");
+    cleanups.push(() => database.drop());
+    const s3 = await startTestS3Server();
+    cleanups.push(() => s3.dispose());
+    const store = await s3.store("replay-frames");
+
+    const sim = startImage(path.join(work, "zoom-sim/image"), "packages/zoom-sim/Dockerfile", DEMO_ZOOM, [
+      ...["--host", "127.0.0.1", "--port", "0", "--scenario", "scenarios/demo.yaml"],
+    ]);
+    children.push(sim);
+    // zoom-sim prints one JSON line on stdout when it listens: its URLs and the scenario's meeting.
+    const { urls, meeting } = await logLine(sim, (e) =>
+      e.urls && e.meeting
+        ? (e as { urls: { apiBase: string; eventWs: string }; meeting: { number: string; passcode: string } })
+        : undefined,
+    );
+
+    const worker = startImage(path.join(work, "worker/image"), "apps/worker/Dockerfile", {
+      ...DEMO_ZOOM,
+      DATABASE_URL: database.url,
+      REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+      CAPTURE_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString("base64")}`,
+      QUEUE_PREFIX: `replaycap-${randomBytes(4).toString("hex")}`,
+      HEALTH_HOST: "127.0.0.1",
+      HEALTH_PORT: "0",
+      ZOOM_API_BASE: urls.apiBase,
+      ZOOM_OAUTH_BASE: urls.apiBase,
+      ZOOM_EVENT_WS_BASE: urls.eventWs,
+      ZOOM_MEETING_NUMBER: meeting.number,
+      ZOOM_MEETING_PASSCODE: meeting.passcode,
+      RTMS_ALLOWED_HOSTS: "127.0.0.1",
+      FRAME_STORE: "s3",
+      S3_ENDPOINT: s3.endpoint,
+      S3_BUCKET: store.bucket,
+      S3_FORCE_PATH_STYLE: "true",
+      // The SDK's default chain reads these, as in a container.
+      AWS_ACCESS_KEY_ID: "S3RVER",
+      AWS_SECRET_ACCESS_KEY: "S3RVER",
+    });
+    children.push(worker);
+    let workerLog = "";
+    worker.stdout!.on("data", (d) => (workerLog += d));
+    worker.stderr!.on("data", (d) => (workerLog += d));
+    // The worker's log line for a stored frame batch is not a contract; the Frame row is. Polled: the row
+    // is written by another process, and Postgres has no event this test could wait on more simply.
+    let frame: { storageKey: string; bytes: number } | null = null;
+    for (let i = 0; i < 240 && !frame; i++) {
+      frame = await database.db.frame.findFirst({ select: { storageKey: true, bytes: true } });
+      if (!frame) await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(frame, `a Frame row within 60 s; worker log:\n${workerLog.slice(-4000)}`).not.toBeNull();
+    const head = await store.head(frame!.storageKey);
+    expect(head?.bytes).toBe(frame!.bytes);
+    const bytes = await store.get(frame!.storageKey);
+    expect(inspectImage(bytes)).toMatchObject({ ok: true, format: "jpg" });
+    expect(frame!.storageKey.split("/")).toHaveLength(3);
+    (store as S3FrameStore).close();
+  }, 120_000);
 });
 
 describe("portal image replay", () => {

@@ -196,6 +196,19 @@ describe("streams belong to a team", () => {
     expect(counted.values.reduce((n, v) => n + v.value, 0)).toBe(3);
   });
 
+  it("refuses an RTMS event whose ids are not clean, without retrying it", async () => {
+    for (const payload of [
+      { meeting_uuid: "u\u0000", rtms_stream_id: "stream-n", server_urls: "ws://127.0.0.1:1/n" },
+      { meeting_uuid: "u", rtms_stream_id: "stream-n\u0000", server_urls: "ws://127.0.0.1:1/n" },
+      { meeting_uuid: "u", rtms_stream_id: "x".repeat(500), server_urls: "ws://127.0.0.1:1/n" },
+    ]) {
+      await expect(
+        processZoomEvent(eventJob("meeting.rtms_started", 1, { ...payload, meeting_id: 111222333 }), deps()),
+      ).rejects.toThrow(/^unclean (meeting_uuid|rtms_stream_id) in meeting.rtms_started/);
+    }
+    expect(await queues.capture.getJob(captureJobId({ teamId, rtmsStreamId: "stream-n" }))).toBeUndefined();
+  });
+
   it("a failover needs the same meeting uuid", async () => {
     const started = {
       meeting_uuid: "uuid-f==",

@@ -19,10 +19,15 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 
 /** Why this id may not be stored, or undefined when it may. */
 export function idRefusal(id: string): IdRefusal | undefined {
-  if (id.length === 0) return "empty";
-  if (id.length > MAX_ID_CHARS) return "too_long";
-  if (CONTROL.test(id)) return "control_char";
-  if (LONE_SURROGATE.test(id)) return "bad_utf16";
+  return textRefusal(id, MAX_ID_CHARS);
+}
+
+/** As idRefusal, for any text that must be stored exactly as sent or not at all (ids, URLs). */
+export function textRefusal(text: string, maxChars: number): IdRefusal | undefined {
+  if (text.length === 0) return "empty";
+  if (text.length > maxChars) return "too_long";
+  if (CONTROL.test(text)) return "control_char";
+  if (LONE_SURROGATE.test(text)) return "bad_utf16";
   return undefined;
 }
 

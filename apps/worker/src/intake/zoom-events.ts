@@ -7,11 +7,12 @@
 // counted. Failover (a newer rtms_started with new URLs) needs the same team AND the same meeting uuid.
 import type { Db, Prisma } from "@capture/db";
 import { captureJobId, type JobQueues, ZoomEventJob } from "@capture/jobs";
-import { parseZoomEvent, type RtmsStartedPayload } from "@capture/rtms-core/webhook";
+import { parseZoomEvent, type RtmsStartedPayload, type ZoomEvent } from "@capture/rtms-core/webhook";
 import { type Job, UnrecoverableError } from "bullmq";
 import type { Redis } from "ioredis";
 import { publishControl } from "../capture/control-bus.ts";
 import { dbText } from "../capture/db-text.ts";
+import { idRefusal, textRefusal } from "../capture/zoom-text.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import { claimStream, type ForeignStream, streamOwnerCheck } from "./stream-owner.ts";
@@ -59,6 +60,13 @@ export async function processZoomEvent(job: Job, deps: IntakeDeps): Promise<Inta
   }
   const event = parsed.event;
   const log = deps.log.child({ teamId, event: event.event });
+  const unclean = uncleanField(event);
+  if (unclean) {
+    // Ids become keys and rows: one that is not clean is refused here (zoom-text.ts), never rewritten.
+    deps.metrics?.zoomInputRefused.inc({ kind: "zoom_event", reason: unclean.reason });
+    log.warn({ field: unclean.field, reason: unclean.reason }, "Zoom event with an unclean id refused");
+    throw new UnrecoverableError(`unclean ${unclean.field} in ${event.event}: ${unclean.reason}`);
+  }
   switch (event.kind) {
     case "rtms_started": {
       const { rtmsStreamId } = event.payload;
@@ -258,4 +266,27 @@ async function refuseForeign(
   });
   log.warn({ rtmsStreamId, seenIn: foreign.seenIn }, "event for another team's stream refused");
   return { action: "refused-foreign-stream", rtmsStreamId };
+}
+
+const MAX_URL_CHARS = 2048;
+
+/** The first id or URL field of an RTMS event that may not be stored, and why. */
+function uncleanField(event: ZoomEvent): { field: string; reason: string } | undefined {
+  if (event.kind !== "rtms_started" && event.kind !== "rtms_stopped" && event.kind !== "rtms_interrupted")
+    return undefined;
+  const p = event.payload as { rtmsStreamId: string; meetingUuid: string; operatorId?: string };
+  for (const [field, value] of [
+    ["rtms_stream_id", p.rtmsStreamId],
+    ["meeting_uuid", p.meetingUuid],
+    ["operator_id", p.operatorId],
+  ] as const) {
+    if (value === undefined) continue;
+    const reason = idRefusal(value);
+    if (reason) return { field, reason };
+  }
+  if (event.kind === "rtms_started") {
+    const reason = textRefusal(event.payload.serverUrls, MAX_URL_CHARS);
+    if (reason) return { field: "server_urls", reason };
+  }
+  return undefined;
 }

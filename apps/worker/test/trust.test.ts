@@ -127,6 +127,50 @@ describe("NUL bytes in Zoom's ids", () => {
   });
 });
 
+describe("bad timestamps", () => {
+  it("negative or non-numeric timestamps drop those frames quietly; an honest session keeps writing", async () => {
+    const honest = await startStream(h, {
+      number: "300000007",
+      participants: [{ name: "OnTime" }],
+      framePolicy: KEEP_ALL,
+    });
+    const odd = await startStream(h, {
+      number: "300000008",
+      participants: [{ name: "Skewed" }],
+      framePolicy: KEEP_ALL,
+    });
+    const linesBefore = worker.lines.length;
+    const oddBefore = await frameCount(h, odd.sessionId);
+    await keepsWriting(
+      honest.sessionId,
+      async () => {
+        h.sim.faults.badTimestamps("negative", odd.streamId);
+        await sleep(1500);
+        h.sim.faults.badTimestamps("non-numeric", odd.streamId);
+        await sleep(1500);
+      },
+      4,
+    );
+    const oddDuring = await frameCount(h, odd.sessionId);
+    h.sim.faults.badTimestamps("normal", odd.streamId);
+    expect(
+      await metric("capture_zoom_input_refused_total", { kind: "frame", reason: "bad_timestamp" }),
+    ).toBeGreaterThan(0);
+    // No stack trace per frame: a handful of sampled lines at most.
+    const during = worker.lines.slice(linesBefore);
+    expect(during.filter((l) => l.msg === "session event listener threw")).toHaveLength(0);
+    expect(during.length).toBeLessThan(40);
+    // Only frames from before the fault (some were still on their way) reached the database.
+    expect(oddDuring - oddBefore).toBeLessThan(5);
+    expect((await sessionOf(odd.streamId)).state).toBe("ACTIVE");
+    await waitUntil(async () => (await frameCount(h, odd.sessionId)) > oddDuring, 10_000, describeWorker);
+    honest.live.stopRtms(6);
+    odd.live.stopRtms(6);
+    await waitForEnd(honest.streamId);
+    await waitForEnd(odd.streamId);
+  });
+});
+
 describe("streams belong to a team", () => {
   it("another team's rtms_started or rtms_stopped for the stream changes nothing on it", async () => {
     const owner = await startStream(h, {

@@ -131,6 +131,7 @@ export async function startWorker(
           redis,
           keyPrefix: prefix,
           metrics,
+          onSessionEnded: (session) => enqueueRoomLeaves(roomsDeps, session),
           log: log.child({ component: "intake" }),
         }),
       { connection, prefix, concurrency: env.WORKER_JOB_CONCURRENCY },

@@ -25,6 +25,8 @@ export interface IntakeDeps {
   /** QUEUE_PREFIX: the stream-owner keys live beside the queues. */
   keyPrefix: string;
   metrics?: Metrics;
+  /** A session this intake ended (no worker ran it): its rooms must be told to leave. */
+  onSessionEnded?: (session: { id: string; teamId: string }) => Promise<unknown>;
 }
 
 /** States in which a capture job still owns (or will own) its stream. */
@@ -217,6 +219,10 @@ async function stopIdleCapture(deps: IntakeDeps, teamId: string, rtmsStreamId: s
     // that worker marks the session, or its lock expires and the next holder does.
     if (state === "active") return;
   }
+  const open = await deps.db.captureSession.findFirst({
+    where: { rtmsStreamId, teamId, state: { notIn: ["STOPPED", "FAILED"] } },
+    select: { id: true },
+  });
   await deps.db.captureSession.updateMany({
     where: { rtmsStreamId, teamId, state: { notIn: ["STOPPED", "FAILED"] } },
     data: {
@@ -226,6 +232,8 @@ async function stopIdleCapture(deps: IntakeDeps, teamId: string, rtmsStreamId: s
       stopReasonText: "meeting.rtms_stopped",
     },
   });
+  // A session ended while no worker ran it (released, waiting for a taker): its rooms leave too.
+  if (open) await deps.onSessionEnded?.({ id: open.id, teamId });
 }
 
 /**

@@ -251,6 +251,24 @@ describe("where the worker may connect", () => {
     expect(connections).toHaveLength(0);
     live.stopRtms(6);
   });
+
+  it("never dials media URLs from msg 2 outside the allow-list either", async () => {
+    const { port } = listener.address() as { port: number };
+    const { live, streamId } = await startStream(h, {
+      number: "300000009",
+      participants: [{ name: "Media" }],
+    });
+    h.sim.faults.foreignMediaUrls(`ws://127.0.0.2:${port}/rtms/elsewhere/media/video`, streamId);
+    // A signaling reconnect makes the server answer a new msg 2, now listing the foreign media URL.
+    expect(h.sim.faults.dropSignaling(streamId)).toBe(1);
+    const session = await waitForEnd(streamId);
+    expect(session.state).toBe("FAILED");
+    expect(session.stopReasonText).toMatch(/URL_NOT_ALLOWED/);
+    await sleep(500);
+    expect(connections).toHaveLength(0);
+    h.sim.faults.foreignMediaUrls(undefined, streamId);
+    live.stopRtms(6);
+  });
 });
 
 describe("a server that sends garbage", () => {

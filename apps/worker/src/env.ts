@@ -77,7 +77,7 @@ export const EnvSchema = z.object({
    * Memory for kept frames not yet written, all sessions together (bytes): frames a keep-newest policy
    * holds until they are final, and writes in flight. Reaching it flushes what is held early.
    */
-  STORE_BACKLOG_BYTES: int(1024 * 1024, 2 ** 31).default(64 * 1024 * 1024),
+  STORE_BACKLOG_BYTES: int(64 * 1024, 2 ** 31).default(64 * 1024 * 1024),
   /**
    * A keep-newest policy (the seed's) holds its candidates in memory and writes them when final: the
    * participant leaves the screen, the session ends or is released, or this much time passes. A kill -9

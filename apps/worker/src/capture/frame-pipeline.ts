@@ -43,13 +43,17 @@ export class StoreBacklog {
     return () => this.#holders.delete(holder);
   }
 
-  /** Room to hold n more bytes, flushing every holder early if the budget is reached. */
+  /**
+   * Room to hold n more bytes. Reaching the budget makes every holder write what it holds (flush, not
+   * drop). A frame is refused only when the store is really behind: writes in flight beyond twice the
+   * budget (a flush may put up to one budget's worth in flight on top of writes still running). Memory
+   * stays under three budgets: held frames up to one, writes up to two.
+   */
   tryHold(n: number): boolean {
     if (this.bytes + n > this.limitBytes) {
       for (const h of this.#holders) h.flushHeld("budget");
     }
-    // Held frames became writes: only writes the store cannot absorb make a frame wait outside memory.
-    if (this.writingBytes + n > this.limitBytes) return false;
+    if (this.writingBytes > 2 * this.limitBytes || this.heldBytes + n > this.limitBytes) return false;
     this.heldBytes += n;
     return true;
   }

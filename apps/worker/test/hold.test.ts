@@ -1,0 +1,147 @@
+// The seed policy ("newest 3") holds its candidates in memory and writes them once they are final, with
+// the worker as a child process against zoom-sim: no write-then-delete within a turn, SIGTERM writes what
+// is held, kill -9 leaves files and rows that a resumed session trims to a consistent newest 3, and a
+// full memory budget makes the worker write early instead of dropping.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  expectFilesMatchRows,
+  frameCount,
+  type Harness,
+  sleep,
+  startHarness,
+  startStream,
+  type WorkerProcess,
+  waitUntil,
+} from "./support/harness.ts";
+
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness("hold");
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+const describeWorkers = () => h.workers.map((w) => w.describe()).join("\n---\n");
+
+/** One worker-metric sample, e.g. capture_file_ops_total{op="put"}. */
+async function metric(worker: WorkerProcess, name: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${worker.healthPort}/metrics`)).text();
+  const line = text.split("\n").find((l) => l.startsWith(`${name} `));
+  return line ? Number(line.slice(name.length + 1)) : 0;
+}
+
+async function framesPerName(sessionId: string) {
+  const rows = await h.testDb.db.participant.findMany({ where: { sessionId } });
+  return Object.fromEntries(rows.filter((p) => p.frameCount > 0).map((p) => [p.name, p.frameCount]));
+}
+
+async function stopAndWait(streamId: string, live: { stopRtms(reason?: number): void }) {
+  live.stopRtms(6);
+  await waitUntil(
+    async () =>
+      (await h.testDb.db.captureSession.findUnique({ where: { rtmsStreamId: streamId } }))?.state ===
+      "STOPPED",
+    15_000,
+    describeWorkers,
+  );
+}
+
+describe("keep-newest frames held until final", () => {
+  it("writes each speaker's newest 3 once per turn, deleting nothing written in the same turn", async () => {
+    // A hold longer than any turn here: only speaker changes and the end make frames final.
+    const worker = await h.spawnWorker({ FRAME_HOLD_MS: "60000" }).ready();
+    const { live, streamId, sessionId } = await startStream(h, {
+      number: "400000001",
+      participants: [{ name: "Ada" }, { name: "Bea" }, { name: "Cy" }],
+    });
+    for (const p of live.participants) {
+      live.setActiveSpeaker(p.userId);
+      await sleep(2_000); // 10 frames at 5 fps: 3 warm-up, 7 kept, 4 of them superseded in memory
+    }
+    await stopAndWait(streamId, live);
+    expect(await framesPerName(sessionId)).toEqual({ Ada: 3, Bea: 3, Cy: 3 });
+    expect(await expectFilesMatchRows(h, sessionId)).toBe(9);
+    expect(await metric(worker, 'capture_file_ops_total{op="put"}')).toBe(9);
+    expect(await metric(worker, 'capture_file_ops_total{op="delete"}')).toBe(0);
+    expect(await metric(worker, "capture_frames_superseded_total")).toBeGreaterThan(0);
+    await worker.stop("SIGTERM");
+  });
+
+  it("writes what is held when the worker is told to stop (SIGTERM)", async () => {
+    const worker = await h.spawnWorker({ FRAME_HOLD_MS: "60000" }).ready();
+    const { live, sessionId } = await startStream(h, {
+      number: "400000002",
+      participants: [{ name: "Dot" }],
+    });
+    // Frames are kept (held in memory) but with a minute's hold none is written yet.
+    await waitUntil(
+      async () => (await metric(worker, "capture_frames_kept_total")) >= 3,
+      20_000,
+      describeWorkers,
+    );
+    expect(await frameCount(h, sessionId)).toBe(0);
+    expect(await worker.stop("SIGTERM")).toBe(0);
+    expect(await framesPerName(sessionId)).toEqual({ Dot: 3 });
+    await expectFilesMatchRows(h, sessionId);
+    live.stopRtms(6);
+  });
+
+  it("after kill -9, what the last flush wrote is trimmed to a consistent newest 3 by the next worker", async () => {
+    const first = await h.spawnWorker({ FRAME_HOLD_MS: "500" }).ready();
+    const { live, streamId, sessionId } = await startStream(h, {
+      number: "400000003",
+      participants: [{ name: "Eve" }],
+    });
+    // Several flushes have happened: each wrote the newest 3 and then deleted the 3 before them.
+    await waitUntil(
+      async () => (await metric(first, 'capture_file_ops_total{op="delete"}')) >= 6,
+      20_000,
+      describeWorkers,
+    );
+    await first.stop("SIGKILL");
+    const second = await h.spawnWorker({ FRAME_HOLD_MS: "500" }).ready();
+    await second.waitForLog((l) => l.msg === "capture session started" && l.resumed === true, 30_000);
+    await stopAndWait(streamId, live);
+    expect(await framesPerName(sessionId)).toEqual({ Eve: 3 });
+    expect(await expectFilesMatchRows(h, sessionId)).toBe(3);
+    await second.stop("SIGTERM");
+  });
+
+  it("writes early when the memory budget is reached, instead of dropping", { timeout: 90_000 }, async () => {
+    // 512 KiB for everything not yet written: five speakers holding 3 frames each (~55 KB of base64 per
+    // frame from zoom-sim) do not fit.
+    const worker = await h
+      .spawnWorker({ FRAME_HOLD_MS: "60000", STORE_BACKLOG_BYTES: String(512 * 1024) })
+      .ready();
+    const streams = [];
+    for (let i = 0; i < 5; i++) {
+      streams.push(
+        await startStream(h, { number: `40000001${i}`, participants: [{ name: `Speaker ${i}` }] }),
+      );
+    }
+    await waitUntil(
+      async () => (await metric(worker, 'capture_held_flushes_total{reason="budget"}')) > 0,
+      30_000,
+      describeWorkers,
+    );
+    // Budget flushes alone (the hold is a minute) put every speaker's frames in the store.
+    await waitUntil(
+      async () => {
+        for (const s of streams) if ((await frameCount(h, s.sessionId)) < 3) return false;
+        return true;
+      },
+      30_000,
+      describeWorkers,
+    );
+    for (const s of streams) await stopAndWait(s.streamId, s.live);
+    expect(await metric(worker, 'capture_frames_dropped_total{reason="backlog"}')).toBe(0);
+    for (const s of streams) {
+      const byName = await framesPerName(s.sessionId);
+      expect(Object.values(byName)).toEqual([3]);
+      await expectFilesMatchRows(h, s.sessionId);
+    }
+    await worker.stop("SIGTERM");
+  });
+});

@@ -7,6 +7,7 @@ import {
   expectFilesMatchRows,
   frameCount,
   type Harness,
+  type StartedStream,
   sleep,
   startHarness,
   startStream,
@@ -115,7 +116,7 @@ describe("keep-newest frames held until final", () => {
     const worker = await h
       .spawnWorker({ FRAME_HOLD_MS: "60000", STORE_BACKLOG_BYTES: String(512 * 1024) })
       .ready();
-    const streams = [];
+    const streams: StartedStream[] = [];
     for (let i = 0; i < 5; i++) {
       streams.push(
         await startStream(h, { number: `40000001${i}`, participants: [{ name: `Speaker ${i}` }] }),

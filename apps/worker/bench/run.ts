@@ -147,6 +147,10 @@ async function main() {
         keptPerSec: delta("capture_frames_kept_total", before, after) / seconds,
         storedPerSec: delta("capture_frames_stored_total", before, after) / seconds,
         rowsNetPerSec: (rows1 - rows0) / seconds,
+        fileOpsPerStored:
+          (delta('capture_file_ops_total{op="put"}', before, after) +
+            delta('capture_file_ops_total{op="delete"}', before, after)) /
+          Math.max(1, delta("capture_frames_stored_total", before, after)),
         keepAliveAgeP99Ms:
           histogramQuantile("capture_keepalive_request_age_seconds", before, after, 0.99).value * 1000,
         keepAliveSamples: histogramQuantile("capture_keepalive_request_age_seconds", before, after, 0.99)
@@ -206,6 +210,7 @@ async function main() {
         phase: r.label,
         "offered/s": fmt(r.offeredPerSec, 0),
         "stored/s": fmt(r.storedPerSec, 0),
+        "file ops/stored": fmt(r.fileOpsPerStored, 2),
         "ka age p99 ms": fmt(r.keepAliveAgeP99Ms),
         "ka samples": r.keepAliveSamples,
         "missed ka": r.missedKeepAlives,

@@ -61,6 +61,8 @@ async function main() {
       HEALTH_PORT: String(healthPort),
       ...(process.env.UV_THREADPOOL_SIZE ? { UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE } : {}),
       WORKER_CONCURRENCY: String(Math.max(STREAMS, KEEPALL_STREAMS) + 10),
+      // Every bench stream belongs to the one demo team: lift the per-team cap with the worker's.
+      TEAM_MAX_SESSIONS: String(Math.max(STREAMS, KEEPALL_STREAMS) + 10),
     },
     stdio: ["ignore", "pipe", "inherit"],
   });

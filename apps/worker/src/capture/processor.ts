@@ -11,6 +11,7 @@
 // worker takes the next job in the queue, which may be another team's.
 import { CaptureJob } from "@capture/jobs";
 import { DelayedError, type Job, UnrecoverableError, WaitingError } from "bullmq";
+import { LogSampler } from "./protocol-guard.ts";
 import { type CaptureDeps, CaptureSessionRunner, type RunResult } from "./session-runner.ts";
 import type { TeamSlots } from "./team-slots.ts";
 
@@ -31,6 +32,7 @@ export class CaptureRunners {
   /** By job id: a job whose lock was lost can come back to this same worker while its old runner lives. */
   readonly #running = new Map<string, CaptureSessionRunner>();
   readonly #o: CaptureRunnersOptions;
+  readonly #deferralLog = new LogSampler({ first: 5, every: 100 });
 
   constructor(options: CaptureRunnersOptions = {}) {
     this.#o = options;
@@ -54,10 +56,13 @@ export class CaptureRunners {
       if (this.#o.teamSlots && !slot) {
         const delayMs = Math.round((this.#o.capRetryMs ?? 5000) * (0.75 + Math.random() / 2));
         deps.metrics.teamCapDeferrals.inc();
-        deps.log.info(
-          { teamId, rtmsStreamId: parsed.data.rtmsStreamId, cap: this.#o.teamSlots.maxPerTeam, delayMs },
-          "team at its concurrent-session cap: capture deferred",
-        );
+        // Every waiting stream comes back every few seconds: a sample of those lines per team is enough.
+        const occurrence = this.#deferralLog.take(teamId);
+        if (occurrence > 0)
+          deps.log.info(
+            { teamId, rtmsStreamId: parsed.data.rtmsStreamId, cap: this.#o.teamSlots.maxPerTeam, occurrence },
+            "team at its concurrent-session cap: capture deferred",
+          );
         if (!token) throw new Error("capture job without a lock token");
         await job.moveToDelayed(Date.now() + delayMs, token);
         throw new DelayedError();

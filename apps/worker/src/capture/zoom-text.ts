@@ -4,7 +4,7 @@
 // id that is not clean is REFUSED and the frame or event that carries it is dropped (counted by reason).
 import { dbText } from "./db-text.ts";
 
-/** Longest user id accepted. Zoom's are integers on the wire (PROTOCOL.md), a few digits long. */
+/** Longest user id accepted. Zoom sends integers or strings (PROTOCOL.md), a few digits long. */
 export const MAX_ID_CHARS = 128;
 /** Longest participant name stored (Zoom caps display names far below this). */
 export const MAX_NAME_CHARS = 256;

@@ -84,6 +84,10 @@ export const EnvSchema = z.object({
    * loses at most this much of the newest frames.
    */
   FRAME_HOLD_MS: int(100, 60_000).default(3_000),
+  /** How often the retention sweep runs (one worker per period across the fleet); 0 turns it off. */
+  RETENTION_SWEEP_MS: int(0, 7 * 86_400_000).default(900_000),
+  /** Frames per retention batch: one query, that many object deletes, one transaction of rows. */
+  RETENTION_BATCH_SIZE: int(1, 10_000).default(500),
   ROOM_JOB_ATTEMPTS: int(1, 20).default(5),
   ROOM_JOB_BACKOFF_MS: int(10, 600_000).default(2_000),
   /** How long a 202-accepted join may take to show up in the meeting before it counts as a failure. */

@@ -21,6 +21,7 @@ import { EventWsLeases } from "./intake/event-ws-leases.ts";
 import { processZoomEvent } from "./intake/zoom-events.ts";
 import type { Logger } from "./logger.ts";
 import { Metrics } from "./metrics.ts";
+import { processRetentionJob } from "./retention/processor.ts";
 import { enqueueRoomJoins, enqueueRoomLeaves, processRoomsJob, type RoomsDeps } from "./rooms/processor.ts";
 import { ZoomApps } from "./zoom-apps.ts";
 
@@ -141,6 +142,17 @@ export async function startWorker(
       prefix,
       concurrency: env.WORKER_JOB_CONCURRENCY,
     }),
+    new Worker(
+      QueueName.retention,
+      (job: Job) =>
+        processRetentionJob(job, {
+          db,
+          store,
+          log: log.child({ component: "retention" }),
+          batchSize: env.RETENTION_BATCH_SIZE,
+        }),
+      { connection, prefix, concurrency: 1 },
+    ),
   ];
   workers[0]!.on("lockRenewalFailed", (jobIds) => {
     log.error({ jobIds }, "capture job locks lost: releasing those sessions");
@@ -179,6 +191,7 @@ export async function startWorker(
       }),
   });
   await leases.start();
+  if (env.RETENTION_SWEEP_MS > 0) await queues.scheduleRetention(env.RETENTION_SWEEP_MS);
 
   const health = await startHealthServer({
     host: env.HEALTH_HOST,

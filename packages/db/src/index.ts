@@ -30,3 +30,13 @@ export type {
 export { Prisma } from "./generated/client.ts";
 export * from "./generated/enums.ts";
 export { hashPassword, verifyPassword } from "./password.ts";
+export {
+  deleteExpiredRows,
+  type ExpiredFrame,
+  expiredFramesBatch,
+  markFramesExpired,
+  type RetentionCandidate,
+  type RetentionRun,
+  retentionAuditId,
+  retentionCandidates,
+} from "./retention.ts";

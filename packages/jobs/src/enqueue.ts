@@ -5,6 +5,8 @@ import {
   CaptureJob,
   captureJobId,
   QueueName,
+  RETENTION_SCHEDULER_ID,
+  RetentionSweepJob,
   RoomsQueueJob,
   ZoomEventJob,
   zoomEventDedupId,
@@ -26,6 +28,7 @@ export class JobQueues {
   readonly zoomEvents: Queue;
   readonly capture: Queue;
   readonly rooms: Queue;
+  readonly retention: Queue;
   /** Set on producer queues (`JobQueues.producer`): the fail-fast connection they all share. */
   readonly producer?: Redis;
   private readonly deadlineMs: number;
@@ -39,6 +42,7 @@ export class JobQueues {
     this.zoomEvents = new Queue(QueueName.zoomEvents, opts);
     this.capture = new Queue(QueueName.capture, opts);
     this.rooms = new Queue(QueueName.rooms, opts);
+    this.retention = new Queue(QueueName.retention, opts);
     this.producer = producer?.redis;
     this.deadlineMs = producer?.deadlineMs ?? 2000;
   }
@@ -52,7 +56,8 @@ export class JobQueues {
     const redis = producerRedis(redisUrl, options);
     const queues = new JobQueues(redis, prefix, { redis, deadlineMs: options.deadlineMs });
     // During an outage each queue would print every reconnect failure; callers see them on their calls.
-    for (const queue of [queues.zoomEvents, queues.capture, queues.rooms]) queue.on("error", () => {});
+    for (const queue of [queues.zoomEvents, queues.capture, queues.rooms, queues.retention])
+      queue.on("error", () => {});
     return queues;
   }
 
@@ -114,17 +119,40 @@ export class JobQueues {
   }
 
   /**
-   * Deletes every job of the three queues under this prefix. For tests and benches, which run under a
+   * The retention sweep every `everyMs`. Every worker calls this at start: the scheduler id is one, so Redis
+   * holds one schedule and each period's job is taken by one worker. A failed run (a crash, the store
+   * down) is retried with the same job id, which the sweep uses to resume the same audit event.
+   */
+  async scheduleRetention(everyMs: number) {
+    const data = RetentionSweepJob.parse({ kind: "retention.sweep" });
+    return this.retention.upsertJobScheduler(
+      RETENTION_SCHEDULER_ID,
+      { every: everyMs },
+      {
+        name: data.kind,
+        data,
+        opts: { ...RETENTION, attempts: 5, backoff: { type: "exponential", delay: 5000 } },
+      },
+    );
+  }
+
+  /**
+   * Deletes every job of the queues under this prefix. For tests and benches, which run under a
    * prefix of their own; never call it on a production prefix.
    */
   async obliterate() {
-    for (const queue of [this.zoomEvents, this.capture, this.rooms]) {
+    for (const queue of [this.zoomEvents, this.capture, this.rooms, this.retention]) {
       await queue.obliterate({ force: true }).catch(() => {});
     }
   }
 
   async close() {
-    await Promise.all([this.zoomEvents.close(), this.capture.close(), this.rooms.close()]);
+    await Promise.all([
+      this.zoomEvents.close(),
+      this.capture.close(),
+      this.rooms.close(),
+      this.retention.close(),
+    ]);
     // A connection passed in as an instance is not BullMQ's to close.
     this.producer?.disconnect();
   }

@@ -10,6 +10,8 @@ export const QueueName = {
   capture: "capture",
   /** Room join/leave/confirm and rooms-sync, each retried with exponential backoff. */
   rooms: "rooms",
+  /** The retention sweep: one repeatable job, run by one worker per period (see JobQueues.scheduleRetention). */
+  retention: "retention",
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
@@ -80,6 +82,13 @@ export const RoomsQueueJob = z.discriminatedUnion("kind", [
   RoomsSyncJob,
 ]);
 export type RoomsQueueJob = z.infer<typeof RoomsQueueJob>;
+
+/** One retention sweep over every team; the data is empty, the job id names the run. */
+export const RetentionSweepJob = z.object({ kind: z.literal("retention.sweep") });
+export type RetentionSweepJob = z.infer<typeof RetentionSweepJob>;
+
+/** The scheduler id: every worker upserts the same one, so the sweep runs once per period, not per worker. */
+export const RETENTION_SCHEDULER_ID = "retention-sweep";
 
 /**
  * A stream belongs to the team whose Zoom app announced it: every key that names a stream (capture job id,

@@ -82,11 +82,13 @@ export class CaptureRunners {
           });
           this.#ended(deps, runner.sessionId, teamId);
         }
+        await slot?.release();
         throw err;
       } finally {
         if (this.#running.get(jobId) === runner) this.#running.delete(jobId);
-        await slot?.release();
       }
+      if (result.outcome === "released") slot?.handOver();
+      else await slot?.release();
       if (result.outcome === "stopped" && runner.sessionId) this.#ended(deps, runner.sessionId, teamId);
       if (result.outcome === "released") {
         // Back to `wait` for another worker. If our lock is already gone, the stalled check requeues it.

@@ -25,6 +25,12 @@ export interface TeamSlotsOptions {
 
 export interface TeamSlot {
   release(): Promise<void>;
+  /**
+   * Stop renewing but keep the slot until its lease ends: a session handed to another worker keeps its
+   * place (the slot is the job's, so the next holder's claim finds it), instead of a waiting stream of the
+   * same team taking it while this live one reconnects.
+   */
+  handOver(): void;
 }
 
 export class TeamSlots {
@@ -52,6 +58,7 @@ export class TeamSlots {
     renew.unref();
     let released = false;
     return {
+      handOver: () => clearInterval(renew),
       release: async () => {
         if (released) return;
         released = true;

@@ -209,6 +209,29 @@ describe("streams belong to a team", () => {
     expect(await queues.capture.getJob(captureJobId({ teamId, rtmsStreamId: "stream-n" }))).toBeUndefined();
   });
 
+  it("leaves a stream captured under its pre-team job id (rolling upgrade) to that job", async () => {
+    const data = {
+      teamId,
+      rtmsStreamId: "stream-old",
+      meetingUuid: "uuid-old==",
+      serverUrls: "ws://127.0.0.1:1/old",
+      startedEventTs: 1,
+    };
+    await queues.capture.add("capture", data, {
+      jobId: `stream-${Buffer.from("stream-old").toString("base64url")}`,
+    });
+    const payload = {
+      meeting_uuid: data.meetingUuid,
+      rtms_stream_id: data.rtmsStreamId,
+      server_urls: data.serverUrls,
+      meeting_id: 111222333,
+    };
+    expect((await processZoomEvent(eventJob("meeting.rtms_started", 5, payload), deps())).action).toBe(
+      "duplicate",
+    );
+    expect(await queues.capture.getJob(captureJobId({ teamId, rtmsStreamId: "stream-old" }))).toBeUndefined();
+  });
+
   it("a failover needs the same meeting uuid", async () => {
     const started = {
       meeting_uuid: "uuid-f==",

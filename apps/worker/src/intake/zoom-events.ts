@@ -134,6 +134,17 @@ async function rtmsStarted(
   payload: RtmsStartedPayload,
 ): Promise<IntakeResult> {
   const { rtmsStreamId, serverUrls } = payload;
+  const legacy = await deps.queues.capture.getJob(legacyCaptureJobId(rtmsStreamId));
+  if (
+    legacy &&
+    (legacy.data as { teamId?: string }).teamId === teamId &&
+    LIVE_STATES.has(await legacy.getState())
+  ) {
+    // Queued before job ids carried the team (a rolling upgrade): a second job would open a second
+    // connection for the stream. That job's worker follows Zoom's own signaling until it ends.
+    log.info({ rtmsStreamId }, "stream already captured under its pre-team job id; ignored");
+    return { action: "duplicate", rtmsStreamId };
+  }
   const existing = await deps.queues.capture.getJob(captureJobId({ teamId, rtmsStreamId }));
   if (existing && LIVE_STATES.has(await existing.getState())) {
     const prev = existing.data as { startedEventTs: number; serverUrls: string; meetingUuid: string };
@@ -277,6 +288,11 @@ async function refuseForeign(
 }
 
 const MAX_URL_CHARS = 2048;
+
+/** The capture job id before it carried the team (remove once no such job can be live). */
+function legacyCaptureJobId(rtmsStreamId: string): string {
+  return `stream-${Buffer.from(rtmsStreamId, "utf8").toString("base64url")}`;
+}
 
 /** The first id or URL field of an RTMS event that may not be stored, and why. */
 function uncleanField(event: ZoomEvent): { field: string; reason: string } | undefined {

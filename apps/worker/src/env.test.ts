@@ -34,6 +34,19 @@ describe("loadEnv", () => {
     expect(env.WORKER_ID).toMatch(/-\d+$/);
   });
 
+  it("has limits by default and refuses nonsense ones", () => {
+    expect(loadEnv(base)).toMatchObject({
+      TEAM_MAX_SESSIONS: 20,
+      MAX_SESSION_HOURS: 12,
+      RTMS_PROTOCOL_ERROR_LIMIT: 500,
+      RTMS_PROTOCOL_ERROR_WINDOW_MS: 10_000,
+    });
+    expect(loadEnv({ ...base, MAX_SESSION_HOURS: "0.5" }).MAX_SESSION_HOURS).toBe(0.5);
+    expect(
+      errorOf({ ...base, TEAM_MAX_SESSIONS: "0", MAX_SESSION_HOURS: "-1" }).issues.map((i) => i.variable),
+    ).toEqual(["TEAM_MAX_SESSIONS", "MAX_SESSION_HOURS"]);
+  });
+
   it("accepts the seed sample's ZM_ names and prefers the ZOOM_ names when both are set", () => {
     const env = loadEnv({
       ...base,

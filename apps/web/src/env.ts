@@ -55,6 +55,8 @@ export const EnvSchema = z.object({
         ctx.addIssue({ code: "custom", message: (err as Error).message });
       }
     }),
+  /** Requests per minute per API token (/api/v1), shared by every replica through Redis. */
+  API_RATE_LIMIT_PER_MIN: z.coerce.number().int().min(1).default(600),
   /** How long a login lasts before the user must sign in again. */
   SESSION_MAX_AGE_SEC: z.coerce
     .number()

@@ -1,0 +1,412 @@
+// The public API against real Postgres and Redis: tokens (scopes, expiry, revocation, batched audit),
+// cross-team 404, frame pagination under inserts, ETag/Range, rate limits, and a contract test that walks
+// the generated OpenAPI document (validated by an OpenAPI validator) and checks every answer against it.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { JobQueues, redisConnection } from "@capture/jobs";
+import { LocalDiskFrameStore } from "@capture/rtms-core/frames";
+import { Validator } from "@seriousme/openapi-schema-validator";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ApiRuntime, handleApiRequest } from "../src/modules/api/lib/handler.ts";
+import { openApiDocument } from "../src/modules/api/lib/openapi.ts";
+import { createApiToken, revokeApiToken } from "../src/modules/api/lib/tokens.ts";
+import { TokenUsageRecorder } from "../src/modules/api/lib/usage.ts";
+import { type Member, resolveMember } from "../src/modules/teams/lib/membership.ts";
+import {
+  createCapturedSession,
+  createTeamWithUser,
+  createTestDatabase,
+  makeJpeg,
+  REDIS_URL,
+  type TestDatabase,
+  testKeyring,
+  testRedis,
+} from "./fixtures.ts";
+
+let t: TestDatabase;
+let r: Awaited<ReturnType<typeof testRedis>>;
+let queues: JobQueues;
+let dir: string;
+let rt: ApiRuntime;
+let ownerA: Member;
+let ownerB: Member;
+const tok = { read: "", write: "", both: "", b: "" };
+const ids = {
+  session: "",
+  participant: "",
+  frame: "",
+  meeting: "",
+  room: "",
+  retry: "",
+  sessionB: "",
+  frameB: "",
+};
+let jpeg: Buffer;
+
+const call = (p: string, token: string | null, init: RequestInit = {}) =>
+  handleApiRequest(
+    new Request(`http://127.0.0.1/api/v1${p}`, {
+      ...init,
+      headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(init.headers ?? {}) },
+    }),
+    rt,
+  );
+// biome-ignore lint/suspicious/noExplicitAny: test reads of JSON answers; their shapes are asserted below.
+type Loose = any;
+const body = async (res: Response) => (await res.json()) as Record<string, Loose>;
+
+beforeAll(async () => {
+  [t, r] = await Promise.all([createTestDatabase("apiv1"), testRedis()]);
+  dir = await mkdtemp(path.join(tmpdir(), "api-v1-"));
+  queues = new JobQueues(redisConnection(REDIS_URL), r.prefix);
+  const store = new LocalDiskFrameStore({ rootDir: dir });
+  rt = {
+    db: t.db,
+    keyring: testKeyring(),
+    frameStore: store,
+    queues,
+    redis: r.redis,
+    usage: new TokenUsageRecorder(t.db, { intervalMs: 60_000 }),
+    rateLimit: { prefix: r.prefix, perMinute: 10_000 },
+  };
+  const a = await createTeamWithUser(t.db, "OWNER", "apia");
+  const b = await createTeamWithUser(t.db, "OWNER", "apib");
+  ownerA = (await resolveMember(t.db, a.user.id, a.team.id))!;
+  ownerB = (await resolveMember(t.db, b.user.id, b.team.id))!;
+  tok.read = (await createApiToken(t.db, ownerA, { name: "reader", scopes: ["READ"] })).token;
+  tok.write = (await createApiToken(t.db, ownerA, { name: "writer", scopes: ["WRITE"] })).token;
+  tok.both = (await createApiToken(t.db, ownerA, { name: "both", scopes: ["READ", "WRITE"] })).token;
+  tok.b = (await createApiToken(t.db, ownerB, { name: "b", scopes: ["READ", "WRITE"] })).token;
+
+  const { session, participant } = await createCapturedSession(t.db, a.team.id, { frames: 0 });
+  jpeg = await makeJpeg(320, 180, 3);
+  const stored = await store.put(
+    {
+      sessionKey: session.id,
+      userName: "Ada",
+      userId: "16778240",
+      timestamp: 1_700_000_000_000,
+      format: "jpg",
+    },
+    jpeg,
+  );
+  const frame = await t.db.frame.create({
+    data: {
+      sessionId: session.id,
+      participantId: participant.id,
+      zoomTimestamp: 1_700_000_000_000n,
+      storageKey: stored.storageKey,
+      bytes: jpeg.length,
+      contentHash: "0".repeat(64),
+    },
+  });
+  await t.db.participant.update({
+    where: { id: participant.id },
+    data: { frameCount: 1, firstVideoOnAt: new Date(), videoOn: true },
+  });
+  await t.db.participant.create({
+    data: {
+      sessionId: session.id,
+      zoomUserId: "2",
+      name: "Camera on, no frames",
+      firstVideoOnAt: new Date(),
+    },
+  });
+  const room = await t.db.zoomRoom.create({
+    data: { teamId: a.team.id, zoomRoomId: "zr-1", name: "Boardroom" },
+  });
+  const meeting = await t.db.meeting.create({
+    data: { teamId: a.team.id, name: "Weekly", meetingNumber: "12345678901" },
+  });
+  const retry = await t.db.retryItem.create({
+    data: {
+      teamId: a.team.id,
+      kind: "ROOMS_SYNC",
+      payload: { kind: "rooms.sync", teamId: a.team.id },
+      reason: "x",
+    },
+  });
+  const sb = await createCapturedSession(t.db, b.team.id, { frames: 1 });
+  const frameB = await t.db.frame.findFirstOrThrow({ where: { sessionId: sb.session.id } });
+  Object.assign(ids, {
+    session: session.id,
+    participant: participant.id,
+    frame: frame.id,
+    meeting: meeting.id,
+    room: room.id,
+    retry: retry.id,
+    sessionB: sb.session.id,
+    frameB: frameB.id,
+  });
+});
+
+afterAll(async () => {
+  await queues?.close();
+  await r?.close();
+  await t?.drop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("tokens", () => {
+  it("refuses a missing, malformed or unknown token with one 401 shape", async () => {
+    for (const token of [null, "nope", "cap_unknown"]) {
+      const res = await call("/sessions", token);
+      expect(res.status).toBe(401);
+      expect((await body(res)).error.code).toBe("UNAUTHENTICATED");
+    }
+  });
+
+  it("stores only a hash, and shows the secret once", async () => {
+    const created = await createApiToken(t.db, ownerA, { name: "once", scopes: ["READ"] });
+    const row = await t.db.apiToken.findUniqueOrThrow({ where: { id: created.id } });
+    expect(row.tokenHash).not.toContain(created.token);
+    expect(JSON.stringify(row)).not.toContain(created.token.slice(12));
+    expect(created.token.startsWith(row.prefix)).toBe(true);
+  });
+
+  it("enforces scopes: read cannot write, write cannot read", async () => {
+    const post = (token: string) =>
+      call("/meetings", token, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ name: "Scoped", meetingNumber: "11122233344" }),
+      });
+    const denied = await post(tok.read);
+    expect(denied.status).toBe(403);
+    expect((await body(denied)).error.code).toBe("FORBIDDEN");
+    expect((await call("/sessions", tok.write)).status).toBe(403);
+    expect((await post(tok.write)).status).toBe(201);
+  });
+
+  it("an expired token stops working", async () => {
+    const created = await createApiToken(t.db, ownerA, { name: "short", scopes: ["READ"], expiresInDays: 1 });
+    expect((await call("/sessions", created.token)).status).toBe(200);
+    const later = rt.now;
+    rt.now = () => new Date(Date.now() + 2 * 86_400_000);
+    try {
+      expect((await call("/sessions", created.token)).status).toBe(401);
+    } finally {
+      rt.now = later;
+    }
+  });
+
+  it("a revoked token stops working at once, and the revocation is audited", async () => {
+    const created = await createApiToken(t.db, ownerA, { name: "revoke me", scopes: ["READ"] });
+    expect((await call("/sessions", created.token)).status).toBe(200);
+    await revokeApiToken(t.db, ownerA, created.id);
+    expect((await call("/sessions", created.token)).status).toBe(401);
+    expect(await t.db.auditEvent.count({ where: { action: "api_token.revoke", targetId: created.id } })).toBe(
+      1,
+    );
+    // Another team's admin cannot see it.
+    await expect(revokeApiToken(t.db, ownerB, created.id)).rejects.toMatchObject({ code: "NOT_FOUND" });
+  });
+
+  it("use is audited in batches and sets lastUsedAt", async () => {
+    const created = await createApiToken(t.db, ownerA, { name: "counted", scopes: ["READ"] });
+    await rt.usage.flush();
+    for (let i = 0; i < 5; i++) expect((await call("/rooms", created.token)).status).toBe(200);
+    expect(await t.db.auditEvent.count({ where: { action: "api_token.use", targetId: created.id } })).toBe(0);
+    await rt.usage.flush();
+    const rows = await t.db.auditEvent.findMany({ where: { action: "api_token.use", targetId: created.id } });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.data).toMatchObject({ count: 5, routes: { "GET /rooms": 5 } });
+    const row = await t.db.apiToken.findUniqueOrThrow({ where: { id: created.id } });
+    expect(row.lastUsedAt).not.toBeNull();
+  });
+
+  it("rate-limits per token with Retry-After, leaving other tokens alone", async () => {
+    const limited = await createApiToken(t.db, ownerA, { name: "limited", scopes: ["READ"] });
+    const saved = rt.rateLimit;
+    rt.rateLimit = { ...saved, perMinute: 3 };
+    try {
+      const statuses: number[] = [];
+      let last: Response | undefined;
+      for (let i = 0; i < 5; i++) {
+        last = await call("/rooms", limited.token);
+        statuses.push(last.status);
+      }
+      // The window may roll over mid-loop; then fewer are refused, never more.
+      expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(3);
+      expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(6);
+      if (last?.status === 429) {
+        expect(Number(last.headers.get("retry-after"))).toBeGreaterThan(0);
+        expect((await body(last)).error.code).toBe("RATE_LIMITED");
+      }
+      expect(statuses).toContain(429);
+      expect((await call("/rooms", tok.read)).status).toBe(200);
+    } finally {
+      rt.rateLimit = saved;
+    }
+  });
+});
+
+describe("team scoping", () => {
+  it("another team's ids answer 404, the same as missing ones", async () => {
+    for (const p of [
+      `/sessions/${ids.sessionB}`,
+      `/frames/${ids.frameB}`,
+      `/frames/${ids.frameB}/image`,
+      `/sessions/doesnotexist`,
+    ]) {
+      const res = await call(p, tok.read);
+      expect(res.status, p).toBe(404);
+      expect((await body(res)).error.code).toBe("NOT_FOUND");
+    }
+    const b = await call(`/meetings/${ids.meeting}`, tok.b, { method: "DELETE" });
+    expect(b.status).toBe(404);
+    expect(await t.db.meeting.count({ where: { id: ids.meeting } })).toBe(1);
+    const list = await body(await call("/sessions", tok.b));
+    expect(list.data.map((s: { id: string }) => s.id)).toEqual([ids.sessionB]);
+  });
+});
+
+describe("sessions and frames", () => {
+  it("a session reports coverage over participants whose camera was on", async () => {
+    const s = await body(await call(`/sessions/${ids.session}`, tok.read));
+    expect(s.coverage).toEqual({ covered: 1, cameraOn: 2, ratio: 0.5 });
+    expect(s.participants.find((p: { id: string }) => p.id === ids.participant).covered).toBe(true);
+    const list = await body(await call("/sessions", tok.read));
+    expect(list.data[0].coverage).toEqual({ covered: 1, cameraOn: 2, ratio: 0.5 });
+  });
+
+  it("frame pages stay stable while frames are inserted, in both orders and with time filters", async () => {
+    const { session, participant } = await createCapturedSession(t.db, ownerA.teamId, { frames: 30 });
+    const base = 1_700_000_000_000;
+    const page = async (q: string) =>
+      body(await call(`/participants/${participant.id}/frames?${q}`, tok.read));
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let inserted = 0;
+    do {
+      const p = await page(`limit=7${cursor ? `&cursor=${cursor}` : ""}`);
+      seen.push(...p.data.map((f: { zoomTimestamp: string }) => f.zoomTimestamp));
+      cursor = p.nextCursor;
+      // Newer frames arrive while we page backwards: they must not shift or repeat older pages.
+      await t.db.frame.create({
+        data: {
+          sessionId: session.id,
+          participantId: participant.id,
+          zoomTimestamp: BigInt(base + 100_000 + inserted++),
+          storageKey: `${session.id}/x/${inserted}.jpg`,
+          bytes: 1,
+          contentHash: "0".repeat(64),
+        },
+      });
+    } while (cursor);
+    const expected = Array.from({ length: 30 }, (_, i) => String(base + (29 - i) * 200));
+    expect(seen).toEqual(expected);
+
+    const asc = await page(`order=asc&limit=5&since=${base + 1000}&until=${base + 2000}`);
+    expect(asc.data.map((f: { zoomTimestamp: string }) => f.zoomTimestamp)).toEqual(
+      [1000, 1200, 1400, 1600, 1800].map((d) => String(base + d)),
+    );
+    expect(asc.nextCursor).toBeNull();
+    expect((await call(`/participants/${participant.id}/frames?limit=0`, tok.read)).status).toBe(400);
+  });
+
+  it("serves image bytes with an ETag (304 on a match) and byte ranges", async () => {
+    const full = await call(`/frames/${ids.frame}/image`, tok.read);
+    expect(full.status).toBe(200);
+    expect(Buffer.from(await full.arrayBuffer()).equals(jpeg)).toBe(true);
+    const etag = full.headers.get("etag")!;
+    expect(etag).toBeTruthy();
+    const hit = await call(`/frames/${ids.frame}/image`, tok.read, { headers: { "If-None-Match": etag } });
+    expect(hit.status).toBe(304);
+    const part = await call(`/frames/${ids.frame}/image`, tok.read, { headers: { Range: "bytes=0-9" } });
+    expect(part.status).toBe(206);
+    expect(part.headers.get("content-range")).toBe(`bytes 0-9/${jpeg.length}`);
+    expect(Buffer.from(await part.arrayBuffer()).equals(jpeg.subarray(0, 10))).toBe(true);
+  });
+
+  it("meetings take captureMode and coverageDwellMs", async () => {
+    const res = await call("/meetings", tok.both, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({
+        name: "Modes",
+        meetingNumber: "55566677788",
+        captureMode: "SPEAKER",
+        coverageDwellMs: 4500,
+      }),
+    });
+    expect(res.status).toBe(201);
+    const m = await body(res);
+    expect(m).toMatchObject({ captureMode: "SPEAKER", coverageDwellMs: 4500 });
+    const bad = await call(`/meetings/${m.id}`, tok.both, {
+      method: "PUT",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ name: "Modes", meetingNumber: "55566677788", coverageDwellMs: 10 }),
+    });
+    expect(bad.status).toBe(400);
+    expect((await body(bad)).error.code).toBe("VALIDATION");
+  });
+});
+
+describe("the OpenAPI document", () => {
+  it("is a valid OpenAPI 3.1 document", async () => {
+    const res = await call("/openapi.json", null);
+    expect(res.status).toBe(200);
+    const doc = await body(res);
+    expect(doc.openapi).toBe("3.1.0");
+    const result = await new Validator().validate(doc);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+  });
+
+  it("every documented operation answers as documented (contract walk)", async () => {
+    type Op = {
+      requestBody?: { content: Record<string, { example?: unknown }> };
+      responses: Record<string, { content?: Record<string, { schema: unknown }> }>;
+    };
+    const doc = openApiDocument() as { components: unknown; paths: Record<string, Record<string, Op>> };
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    ajv.addFormat(
+      "date-time",
+      (v: string) => !Number.isNaN(Date.parse(v)) && /T.*(Z|[+-]\d\d:\d\d)$/.test(v),
+    );
+    ajv.addSchema({ $id: "doc", components: doc.components });
+    const resolve = (schema: unknown): object =>
+      JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', '"doc#/components/'));
+    const values: Record<string, string> = {
+      sessionId: ids.session,
+      participantId: ids.participant,
+      frameId: ids.frame,
+      meetingId: ids.meeting,
+      retryId: ids.retry,
+    };
+    const ops: { path: string; method: string; op: Op }[] = [];
+    for (const [p, item] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(item)) ops.push({ path: p, method, op });
+    }
+    // Deletes last, so the objects other operations read still exist.
+    ops.sort((a, b) => Number(a.method === "delete") - Number(b.method === "delete"));
+    expect(ops.length).toBe(13);
+    for (const { path: p, method, op } of ops) {
+      const url = p.replace(/\{(\w+)\}/g, (_, name: string) => values[name]!);
+      const example = op.requestBody?.content["application/json"]?.example;
+      const res = await call(url, tok.both, {
+        method: method.toUpperCase(),
+        ...(example
+          ? { headers: { "Content-Type": "application/json" }, body: JSON.stringify(example) }
+          : {}),
+      });
+      const label = `${method.toUpperCase()} ${p} -> ${res.status}`;
+      expect(Object.keys(op.responses), label).toContain(String(res.status));
+      expect(String(res.status).startsWith("2"), label).toBe(true);
+      const documented = op.responses[String(res.status)]?.content;
+      if (documented?.["application/json"]) {
+        const validate = ajv.compile(resolve(documented["application/json"].schema));
+        const ok = validate(await res.json());
+        expect(validate.errors ?? [], label).toEqual([]);
+        expect(ok, label).toBe(true);
+      } else if (documented) {
+        expect(res.headers.get("content-type"), label).toBe(Object.keys(documented)[0]);
+      }
+      // Unauthenticated, each answers the documented 401.
+      expect((await call(url, null, { method: method.toUpperCase() })).status, label).toBe(401);
+    }
+  });
+});

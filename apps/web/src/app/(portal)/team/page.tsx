@@ -1,4 +1,6 @@
+import Link from "next/link";
 import { ActionForm, FieldError } from "~/components/action-form.tsx";
+import { RetentionSettings } from "~/modules/privacy/components/retention-settings.tsx";
 import { addMemberAction } from "~/modules/teams/actions.ts";
 import { canEdit, hasRole, listMembers } from "~/modules/teams/lib/membership.ts";
 import { requireMember } from "~/server/context.ts";
@@ -60,6 +62,12 @@ export default async function TeamPage() {
             </label>
           </ActionForm>
         </>
+      ) : null}
+      <RetentionSettings member={member} />
+      {canEdit(member) ? (
+        <p>
+          <Link href="/privacy">Erase a person →</Link>
+        </p>
       ) : null}
     </>
   );

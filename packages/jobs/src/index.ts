@@ -1,4 +1,5 @@
 export { JobQueues, type ProducerOptions } from "./enqueue.ts";
+export * from "./outbound-webhooks.ts";
 export * from "./queues.ts";
 export {
   type ProducerRedisOptions,

@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { listAudit } from "~/modules/audit/lib/audit.ts";
+import { AuditFilter, auditFilterOptions, listAudit } from "~/modules/audit/lib/audit.ts";
 import { requireMember } from "~/server/context.ts";
 import { fmtDate } from "~/server/pages.ts";
 import { db } from "~/server/services.ts";
@@ -9,17 +9,64 @@ function parseBefore(raw: string | undefined) {
   return m ? { createdAt: new Date(Number(m[1])), id: m[2]! } : undefined;
 }
 
-export default async function AuditPage(props: { searchParams: Promise<{ before?: string }> }) {
+const one = (v: string | string[] | undefined) => (typeof v === "string" && v !== "" ? v : undefined);
+
+function query(params: Record<string, string | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v) q.set(k, v);
+  const s = q.toString();
+  return s ? `?${s}` : "";
+}
+
+export default async function AuditPage(props: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const member = await requireMember();
-  const { rows, hasMore } = await listAudit(
-    db(),
-    member.teamId,
-    parseBefore((await props.searchParams).before),
-  );
+  const sp = await props.searchParams;
+  const filter = AuditFilter.parse({ action: one(sp.action), actor: one(sp.actor) });
+  const [{ rows, hasMore }, options] = await Promise.all([
+    listAudit(db(), member.teamId, parseBefore(one(sp.before)), filter),
+    auditFilterOptions(db(), member.teamId),
+  ]);
   const last = rows.at(-1);
   return (
     <>
       <h1>Audit log</h1>
+      <form method="get" className="row" data-testid="audit-filter">
+        <label>
+          Action{" "}
+          <select name="action" defaultValue={filter.action ?? ""}>
+            <option value="">any</option>
+            {options.actions.map((a) => (
+              <option key={a} value={a}>
+                {a}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          User{" "}
+          <select name="actor" defaultValue={filter.actor ?? ""}>
+            <option value="">anyone</option>
+            {options.actors.map((u) => (
+              <option key={u.id} value={u.id}>
+                {u.name} ({u.email})
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit" className="secondary">
+          Filter
+        </button>
+        <span className="spacer" />
+        <a
+          className="button secondary"
+          href={`/audit/csv${query({ action: filter.action, actor: filter.actor })}`}
+          data-testid="audit-csv"
+        >
+          Export CSV
+        </a>
+      </form>
       <table data-testid="audit">
         <thead>
           <tr>
@@ -44,9 +91,14 @@ export default async function AuditPage(props: { searchParams: Promise<{ before?
           ))}
         </tbody>
       </table>
+      {rows.length === 0 ? <p className="muted">No events match.</p> : null}
       {hasMore && last ? (
         <p>
-          <Link href={`/audit?before=${last.createdAt.getTime()}_${last.id}`}>Older →</Link>
+          <Link
+            href={`/audit${query({ action: filter.action, actor: filter.actor, before: `${last.createdAt.getTime()}_${last.id}` })}`}
+          >
+            Older →
+          </Link>
         </p>
       ) : null}
     </>

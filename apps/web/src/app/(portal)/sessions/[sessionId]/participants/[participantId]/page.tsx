@@ -1,11 +1,12 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { ActionForm } from "~/components/action-form.tsx";
+import { recordAccess } from "~/modules/audit/lib/access.ts";
 import { deleteParticipantFramesAction } from "~/modules/gallery/actions.ts";
 import { listFramesPage, parseCursor } from "~/modules/gallery/lib/frames.ts";
 import { formatMs, getParticipantCoverage } from "~/modules/sessions/lib/coverage.ts";
 import { canEdit } from "~/modules/teams/lib/membership.ts";
-import { requireMember } from "~/server/context.ts";
+import { requestAddress, requireMember } from "~/server/context.ts";
 import { orNotFound } from "~/server/pages.ts";
 import { db } from "~/server/services.ts";
 
@@ -21,6 +22,18 @@ export default async function GalleryPage(props: {
   );
   if (page.session.id !== sessionId) notFound();
   const p = page.participant;
+  // One event per gallery page (its thumbnails are not audited one by one).
+  await recordAccess(
+    db(),
+    member,
+    {
+      action: "gallery.view",
+      targetType: "participant",
+      targetId: p.id,
+      data: { sessionId, frames: page.frames.length },
+    },
+    await requestAddress(),
+  );
   const camera = await getParticipantCoverage(db(), member.teamId, p.id);
   return (
     <>

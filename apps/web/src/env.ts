@@ -57,6 +57,8 @@ export const EnvSchema = z.object({
     }),
   /** Requests per minute per API token (/api/v1), shared by every replica through Redis. */
   API_RATE_LIMIT_PER_MIN: z.coerce.number().int().min(1).default(600),
+  /** Outbound webhook hosts allowed over http and on loopback/private addresses (as the worker's). */
+  OUTBOUND_WEBHOOK_ALLOW_HOSTS: z.string().default(""),
   /** How long a login lasts before the user must sign in again. */
   SESSION_MAX_AGE_SEC: z.coerce
     .number()

@@ -88,6 +88,15 @@ export const EnvSchema = z.object({
   RETENTION_SWEEP_MS: int(0, 7 * 86_400_000).default(900_000),
   /** Frames per retention batch: one query, that many object deletes, one transaction of rows. */
   RETENTION_BATCH_SIZE: int(1, 10_000).default(500),
+  /** Outbound webhooks: hosts that may be http and loopback/private (e.g. 127.0.0.1 in tests); else none. */
+  OUTBOUND_WEBHOOK_ALLOW_HOSTS: z.string().default(""),
+  /** Tries per delivery and the first retry delay, doubling (12 x from 30 s: about 17 hours in all). */
+  OUTBOUND_WEBHOOK_ATTEMPTS: int(1, 30).default(12),
+  OUTBOUND_WEBHOOK_BACKOFF_MS: int(10, 3_600_000).default(30_000),
+  /** Failed attempts in a row after which an endpoint is disabled. */
+  OUTBOUND_WEBHOOK_DISABLE_AFTER: int(1, 1_000).default(30),
+  /** How often session rows are scanned for session.started / session.ended; 0 turns webhooks off. */
+  OUTBOUND_WEBHOOK_SCAN_MS: int(0, 600_000).default(2_000),
   ROOM_JOB_ATTEMPTS: int(1, 20).default(5),
   ROOM_JOB_BACKOFF_MS: int(10, 600_000).default(2_000),
   /** How long a 202-accepted join may take to show up in the meeting before it counts as a failure. */

@@ -1,7 +1,7 @@
 // Composition root: builds every piece from the validated env, starts the three queue workers, the event
 // WebSocket leases and the health server, and returns one idempotent close().
 import { createDb, parseKeyring } from "@capture/db";
-import { JobQueues, QueueName, redisConnection } from "@capture/jobs";
+import { JobQueues, parseAllowHosts, QueueName, redisConnection } from "@capture/jobs";
 import { resolveFromRepoRoot } from "@capture/jobs/paths";
 import { createFrameStore, frameStoreConfigFromEnv } from "@capture/rtms-core/frames";
 import { type Job, Worker } from "bullmq";
@@ -21,6 +21,7 @@ import { EventWsLeases } from "./intake/event-ws-leases.ts";
 import { processZoomEvent } from "./intake/zoom-events.ts";
 import type { Logger } from "./logger.ts";
 import { Metrics } from "./metrics.ts";
+import { startOutboundWebhooks } from "./outbound/index.ts";
 import { processRetentionJob } from "./retention/processor.ts";
 import { enqueueRoomJoins, enqueueRoomLeaves, processRoomsJob, type RoomsDeps } from "./rooms/processor.ts";
 import { ZoomApps } from "./zoom-apps.ts";
@@ -191,6 +192,24 @@ export async function startWorker(
       }),
   });
   await leases.start();
+  // Outbound webhooks (issue 14): their own queue and worker, closed after the capture workers.
+  const outbound = startOutboundWebhooks({
+    db,
+    keyring,
+    connection,
+    ...(prefix ? { prefix } : {}),
+    log: log.child({ component: "outbound-webhooks" }),
+    config: {
+      allowHosts: parseAllowHosts(env.OUTBOUND_WEBHOOK_ALLOW_HOSTS),
+      attempts: env.OUTBOUND_WEBHOOK_ATTEMPTS,
+      backoffMs: env.OUTBOUND_WEBHOOK_BACKOFF_MS,
+      disableAfter: env.OUTBOUND_WEBHOOK_DISABLE_AFTER,
+      timeoutMs: 10_000,
+      scanMs: env.OUTBOUND_WEBHOOK_SCAN_MS,
+      lookbackMs: 15 * 60_000,
+      concurrency: env.WORKER_JOB_CONCURRENCY,
+    },
+  });
   if (env.RETENTION_SWEEP_MS > 0) await queues.scheduleRetention(env.RETENTION_SWEEP_MS);
 
   const health = await startHealthServer({
@@ -251,6 +270,7 @@ export async function startWorker(
         await runners.releaseAll();
         await Promise.all(stopping);
         await leases.close();
+        await outbound.close();
         await writer.close();
         await controlBus.close();
         await queues.close();

@@ -1,0 +1,275 @@
+// Outbound webhooks end to end against real Postgres and Redis and a receiver on 127.0.0.1: session rows
+// become signed session.started / session.ended deliveries (ended with final counts and coverage),
+// scans never duplicate, a failing endpoint is retried with growing delays and then disabled, and a
+// resent delivery carries the same event id.
+import { randomBytes } from "node:crypto";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { encryptSecret, generateKeySpec, parseKeyring } from "@capture/db";
+import { createTestDatabase, type TestDatabase } from "@capture/db/testing";
+import {
+  EVENT_ID_HEADER,
+  redisConnection,
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
+  verifySignature,
+} from "@capture/jobs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger } from "../src/logger.ts";
+import { ENDPOINT_SECRET_CONTEXT } from "../src/outbound/deliver.ts";
+import { deliveryJobOptions, startOutboundWebhooks } from "../src/outbound/index.ts";
+
+const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+const keyring = parseKeyring(generateKeySpec("t1"));
+const log = createLogger("silent");
+
+interface Received {
+  at: number;
+  path: string;
+  headers: IncomingMessage["headers"];
+  body: string;
+}
+
+let t: TestDatabase;
+let server: Server;
+let base: string;
+const received: Received[] = [];
+const waiters: (() => void)[] = [];
+let failPaths = new Set<string>();
+
+/** Resolves once pred holds; looked at again after each received request and every 50 ms. */
+async function until(
+  pred: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await pred())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise<void>((r) => {
+      const timer = setTimeout(r, 50);
+      waiters.push(() => {
+        clearTimeout(timer);
+        r();
+      });
+    });
+  }
+}
+
+beforeAll(async () => {
+  t = await createTestDatabase("outbound");
+  server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      received.push({ at: Date.now(), path: req.url ?? "", headers: req.headers, body });
+      res.statusCode = failPaths.has(req.url ?? "") ? 500 : 200;
+      res.end(res.statusCode === 200 ? "ok" : "receiver broke");
+      for (const w of waiters.splice(0)) w();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise((r) => server?.close(r));
+  await t?.drop();
+});
+
+async function teamWithEndpoint(path: string, events: string[] = []) {
+  const team = await t.db.team.create({
+    data: { name: "Hooks", slug: `hooks-${randomBytes(3).toString("hex")}` },
+  });
+  const secret = `whsec_${randomBytes(8).toString("hex")}`;
+  const endpoint = await t.db.webhookEndpoint.create({
+    data: {
+      teamId: team.id,
+      url: `${base}${path}`,
+      events,
+      secretEnc: encryptSecret(keyring, secret, ENDPOINT_SECRET_CONTEXT),
+      validatedAt: new Date(Date.now() - 60_000),
+    },
+  });
+  return { team, endpoint, secret };
+}
+
+function start(overrides: Partial<Parameters<typeof startOutboundWebhooks>[0]["config"]> = {}) {
+  return startOutboundWebhooks({
+    db: t.db,
+    keyring,
+    connection: redisConnection(REDIS_URL),
+    prefix: `test-out-${randomBytes(4).toString("hex")}`,
+    log,
+    config: {
+      allowHosts: ["127.0.0.1"],
+      attempts: 5,
+      backoffMs: 100,
+      disableAfter: 50,
+      timeoutMs: 5000,
+      scanMs: 0,
+      lookbackMs: 15 * 60_000,
+      concurrency: 4,
+      ...overrides,
+    },
+  });
+}
+
+describe("session events", () => {
+  it("delivers signed session.started and session.ended with counts and coverage, once each", async () => {
+    const { team, secret } = await teamWithEndpoint("/ok");
+    const out = start();
+    try {
+      const session = await t.db.captureSession.create({
+        data: {
+          teamId: team.id,
+          rtmsStreamId: `s-${randomBytes(4).toString("hex")}`,
+          meetingUuid: "u==",
+          serverUrls: "ws://127.0.0.1:1",
+          state: "ACTIVE",
+          captureMode: "EVERYONE",
+        },
+      });
+      await out.scan();
+      await until(
+        () => received.some((r) => r.path === "/ok" && r.body.includes(session.id)),
+        "session.started",
+      );
+      // Three participants: camera on with frames, camera on without, camera never on.
+      await t.db.participant.createMany({
+        data: [
+          { sessionId: session.id, zoomUserId: "1", name: "A", firstVideoOnAt: new Date(), frameCount: 4 },
+          { sessionId: session.id, zoomUserId: "2", name: "B", firstVideoOnAt: new Date(), frameCount: 0 },
+          { sessionId: session.id, zoomUserId: "3", name: "C", frameCount: 0 },
+        ],
+      });
+      await t.db.captureSession.update({
+        where: { id: session.id },
+        data: { state: "STOPPED", endedAt: new Date() },
+      });
+      await out.scan();
+      await out.scan(); // a second scan finds nothing new
+      const mine = () => received.filter((r) => r.path === "/ok" && r.body.includes(session.id));
+      await until(() => mine().length >= 2, "session.ended");
+      await out.scan();
+      const events = mine().map((r) => ({ r, json: JSON.parse(r.body) }));
+      expect(events.map((e) => e.json.type).sort()).toEqual(["session.ended", "session.started"]);
+      for (const { r, json } of events) {
+        expect(
+          verifySignature(
+            secret,
+            {
+              signature: r.headers[SIGNATURE_HEADER] as string,
+              timestamp: r.headers[TIMESTAMP_HEADER] as string,
+            },
+            r.body,
+          ),
+        ).toBe(true);
+        expect(
+          verifySignature(
+            "whsec_wrong",
+            {
+              signature: r.headers[SIGNATURE_HEADER] as string,
+              timestamp: r.headers[TIMESTAMP_HEADER] as string,
+            },
+            r.body,
+          ),
+        ).toBe(false);
+        expect(r.headers[EVENT_ID_HEADER]).toBe(json.id);
+      }
+      expect(new Set(events.map((e) => e.json.id)).size).toBe(2);
+      const ended = events.find((e) => e.json.type === "session.ended")!.json;
+      expect(ended.data.session).toMatchObject({
+        id: session.id,
+        state: "STOPPED",
+        captureMode: "EVERYONE",
+        counts: { participants: 3, frames: 4 },
+        coverage: { covered: 1, cameraOn: 2, ratio: 0.5 },
+      });
+      const rows = await t.db.webhookDelivery.findMany({
+        where: { payload: { path: ["data", "session", "id"], equals: session.id } },
+      });
+      expect(rows).toHaveLength(2);
+      expect(
+        rows.every((d) => d.status === "SUCCEEDED" && d.responseStatus === 200 && d.latencyMs !== null),
+      ).toBe(true);
+    } finally {
+      await out.close();
+    }
+  });
+
+  it("a failing endpoint is retried with growing delays, then disabled", async () => {
+    failPaths = new Set(["/fail"]);
+    const { team, endpoint } = await teamWithEndpoint("/fail", ["session.started"]);
+    const out = start({ attempts: 10, backoffMs: 100, disableAfter: 4 });
+    try {
+      await t.db.captureSession.create({
+        data: {
+          teamId: team.id,
+          rtmsStreamId: `f-${randomBytes(4).toString("hex")}`,
+          meetingUuid: "u==",
+          serverUrls: "ws://x",
+        },
+      });
+      await out.scan();
+      await until(
+        async () =>
+          (await t.db.webhookEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } })).status ===
+          "DISABLED",
+        "disable",
+      );
+      const hits = received.filter((r) => r.path === "/fail");
+      expect(hits).toHaveLength(4);
+      expect(new Set(hits.map((h) => h.headers[EVENT_ID_HEADER])).size).toBe(1);
+      // Exponential backoff (100, 200, 400 ms nominal): the third wait is four times the first, an
+      // order that scheduling noise on a busy machine does not reverse.
+      const gaps = hits.slice(1).map((h, i) => h.at - hits[i]!.at);
+      expect(gaps[2]!).toBeGreaterThan(gaps[0]!);
+      const ep = await t.db.webhookEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } });
+      expect(ep.disabledReason).toContain("4 failed attempts");
+      const d = await t.db.webhookDelivery.findFirstOrThrow({ where: { endpointId: endpoint.id } });
+      expect(d).toMatchObject({
+        status: "FAILED",
+        attempts: 4,
+        responseStatus: 500,
+        responseExcerpt: "receiver broke",
+      });
+    } finally {
+      await out.close();
+      failPaths = new Set();
+    }
+  });
+
+  it("a resent delivery is recognisable by its event id", async () => {
+    const { team, endpoint } = await teamWithEndpoint("/resend", ["session.started"]);
+    const out = start();
+    try {
+      await t.db.captureSession.create({
+        data: {
+          teamId: team.id,
+          rtmsStreamId: `r-${randomBytes(4).toString("hex")}`,
+          meetingUuid: "u==",
+          serverUrls: "ws://x",
+        },
+      });
+      await out.scan();
+      const delivered = () =>
+        t.db.webhookDelivery.findFirst({ where: { endpointId: endpoint.id, status: "SUCCEEDED" } });
+      await until(async () => (await delivered()) !== null, "first delivery");
+      const d = (await delivered())!;
+      // What the portal's "resend" does: the same row back to PENDING, a new job for it.
+      await t.db.webhookDelivery.update({ where: { id: d.id }, data: { status: "PENDING" } });
+      await out.queue.add(
+        "deliver",
+        { deliveryId: d.id },
+        { ...deliveryJobOptions({ attempts: 1, backoffMs: 100 }, d.id), jobId: `${d.id}-resend-1` },
+      );
+      await until(() => received.filter((r) => r.path === "/resend").length === 2, "resend");
+      const [first, again] = received.filter((r) => r.path === "/resend");
+      expect(again!.headers[EVENT_ID_HEADER]).toBe(first!.headers[EVENT_ID_HEADER]);
+      expect(again!.body).toBe(first!.body);
+    } finally {
+      await out.close();
+    }
+  });
+});

@@ -7,6 +7,7 @@ import {
   sleep,
   startHarness,
   startStream,
+  stopAndWait,
   waitUntil,
 } from "./support/harness.ts";
 
@@ -26,17 +27,6 @@ const describeWorkers = () => h.workers.map((w) => w.describe()).join("\n---\n")
 async function framesByName(sessionId: string): Promise<Map<string, number>> {
   const participants = await h.testDb.db.participant.findMany({ where: { sessionId } });
   return new Map(participants.map((p) => [p.name, p.frameCount]));
-}
-
-async function stopAndWait(streamId: string, live: { stopRtms(reason?: number): void }) {
-  live.stopRtms(6);
-  await waitUntil(
-    async () =>
-      (await h.testDb.db.captureSession.findUnique({ where: { rtmsStreamId: streamId } }))?.state ===
-      "STOPPED",
-    15_000,
-    describeWorkers,
-  );
 }
 
 const TEN = Array.from({ length: 10 }, (_, i) => `Person ${i + 1}`);
@@ -127,8 +117,8 @@ describe("EVERYONE and SPEAKER modes side by side", () => {
     } finally {
       clearInterval(talk);
     }
-    await stopAndWait(everyone.streamId, everyone.live);
-    await stopAndWait(speaker.streamId, speaker.live);
+    expect(await stopAndWait(h, everyone)).toBe("STOPPED");
+    expect(await stopAndWait(h, speaker)).toBe("STOPPED");
 
     const everyoneFrames = await framesByName(everyone.sessionId);
     expect(everyoneFrames.get(refusedName) ?? 0).toBe(0);
@@ -184,7 +174,7 @@ describe("rotation through faults", () => {
     // Every gallery full (the seed policy's newest 3): a turn cut short by the drop is made up later.
     await waitUntil(async () => (await covered(3)) === names.length, 60_000, describeWorkers);
     await sleep(500);
-    await stopAndWait(streamId, live);
+    expect(await stopAndWait(h, { streamId, live })).toBe("STOPPED");
     const byName = await framesByName(sessionId);
     for (const name of names) expect(byName.get(name), name).toBe(3);
     const stored = await expectFilesMatchRows(h, sessionId);

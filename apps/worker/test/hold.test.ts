@@ -11,6 +11,7 @@ import {
   sleep,
   startHarness,
   startStream,
+  stopAndWait,
   type WorkerProcess,
   waitUntil,
 } from "./support/harness.ts";
@@ -38,17 +39,6 @@ async function framesPerName(sessionId: string) {
   return Object.fromEntries(rows.filter((p) => p.frameCount > 0).map((p) => [p.name, p.frameCount]));
 }
 
-async function stopAndWait(streamId: string, live: { stopRtms(reason?: number): void }) {
-  live.stopRtms(6);
-  await waitUntil(
-    async () =>
-      (await h.testDb.db.captureSession.findUnique({ where: { rtmsStreamId: streamId } }))?.state ===
-      "STOPPED",
-    15_000,
-    describeWorkers,
-  );
-}
-
 describe("keep-newest frames held until final", () => {
   it("writes each speaker's newest 3 once per turn, deleting nothing written in the same turn", async () => {
     // A hold longer than any turn here: only speaker changes and the end make frames final.
@@ -61,7 +51,7 @@ describe("keep-newest frames held until final", () => {
       live.setActiveSpeaker(p.userId);
       await sleep(2_000); // 10 frames at 5 fps: 3 warm-up, 7 kept, 4 of them superseded in memory
     }
-    await stopAndWait(streamId, live);
+    expect(await stopAndWait(h, { streamId, live })).toBe("STOPPED");
     expect(await framesPerName(sessionId)).toEqual({ Ada: 3, Bea: 3, Cy: 3 });
     expect(await expectFilesMatchRows(h, sessionId)).toBe(9);
     expect(await metric(worker, 'capture_file_ops_total{op="put"}')).toBe(9);
@@ -104,7 +94,7 @@ describe("keep-newest frames held until final", () => {
     await first.stop("SIGKILL");
     const second = await h.spawnWorker({ FRAME_HOLD_MS: "500" }).ready();
     await second.waitForLog((l) => l.msg === "capture session started" && l.resumed === true, 30_000);
-    await stopAndWait(streamId, live);
+    expect(await stopAndWait(h, { streamId, live })).toBe("STOPPED");
     expect(await framesPerName(sessionId)).toEqual({ Eve: 3 });
     expect(await expectFilesMatchRows(h, sessionId)).toBe(3);
     await second.stop("SIGTERM");
@@ -136,7 +126,7 @@ describe("keep-newest frames held until final", () => {
       30_000,
       describeWorkers,
     );
-    for (const s of streams) await stopAndWait(s.streamId, s.live);
+    for (const s of streams) expect(await stopAndWait(h, s)).toBe("STOPPED");
     expect(await metric(worker, 'capture_frames_dropped_total{reason="backlog"}')).toBe(0);
     for (const s of streams) {
       const byName = await framesPerName(s.sessionId);

@@ -9,6 +9,7 @@ import {
   sleep,
   startHarness,
   startStream,
+  stopAndWait,
   waitUntil,
 } from "./support/harness.ts";
 
@@ -24,18 +25,6 @@ afterAll(async () => {
 });
 
 const describeWorkers = () => h.workers.map((w) => w.describe()).join("\n---\n");
-
-async function stopAndWait(streamId: string, live: { stopRtms(reason?: number): void }, reason = 6) {
-  live.stopRtms(reason);
-  await waitUntil(
-    async () => {
-      const s = await h.testDb.db.captureSession.findUnique({ where: { rtmsStreamId: streamId } });
-      return s?.state === "STOPPED" || s?.state === "FAILED";
-    },
-    15_000,
-    describeWorkers,
-  );
-}
 
 describe("duplicates", () => {
   it("turns a redelivered webhook and a repeated rtms_started into one session and one connection", async () => {
@@ -72,7 +61,7 @@ describe("duplicates", () => {
     expect(stats.signalingConnections).toBe(1);
     expect(stats.open).toEqual({ signaling: 1, media: 1 });
     expect(await h.testDb.db.sessionEvent.count({ where: { sessionId, type: "FAILOVER" } })).toBe(0);
-    await stopAndWait(streamId, live);
+    await stopAndWait(h, { streamId, live });
   });
 });
 
@@ -104,7 +93,7 @@ describe("dropped sockets and failover", () => {
     expect(session.reconnectCount).toBeGreaterThanOrEqual(3);
     expect(session.serverUrls).toBe(h.sim.requireStream(streamId).info.serverUrls);
     expect(await db.sessionEvent.count({ where: { sessionId, type: "FAILOVER" } })).toBe(1);
-    await stopAndWait(streamId, live);
+    await stopAndWait(h, { streamId, live });
 
     const stored = await expectFilesMatchRows(h, sessionId);
     const timestamps = (
@@ -127,7 +116,7 @@ describe("stop reason 8", () => {
       framePolicy: KEEP_ALL,
     });
     await waitUntil(async () => (await frameCount(h, sessionId)) >= 5, 15_000, describeWorkers);
-    await stopAndWait(streamId, live, 8);
+    await stopAndWait(h, { streamId, live }, 8);
     const session = await h.testDb.db.captureSession.findUniqueOrThrow({ where: { id: sessionId } });
     expect(session).toMatchObject({ state: "STOPPED", stopReason: 8 });
     await waitUntil(async () => (await frameCount(h, sessionId)) === 0, 5_000, describeWorkers);
@@ -156,7 +145,7 @@ describe("hostile participant names", () => {
       const before = await frameCount(h, sessionId);
       await waitUntil(async () => (await frameCount(h, sessionId)) >= before + 2, 15_000, describeWorkers);
     }
-    await stopAndWait(streamId, live);
+    await stopAndWait(h, { streamId, live });
     await expectFilesMatchRows(h, sessionId);
     const files = await listFiles(h.framesDir);
     const folders = new Set<string>();

@@ -221,6 +221,30 @@ export async function startStream(
   return { live, streamId: info.streamId, sessionId, meetingId: meeting.id };
 }
 
+/**
+ * Zoom stops the stream (default reason 6, meeting ended); resolves with the session's final state once the
+ * worker has marked it STOPPED or FAILED.
+ */
+export async function stopAndWait(
+  h: Harness,
+  started: { streamId: string; live: { stopRtms(reason?: number): void } },
+  reason = 6,
+): Promise<string> {
+  started.live.stopRtms(reason);
+  let state = "";
+  await waitUntil(
+    async () => {
+      state =
+        (await h.testDb.db.captureSession.findUnique({ where: { rtmsStreamId: started.streamId } }))?.state ??
+        "";
+      return state === "STOPPED" || state === "FAILED";
+    },
+    15_000,
+    () => h.workers.map((w) => w.describe()).join("\n---\n"),
+  );
+  return state;
+}
+
 /** The session's files on disk and its Frame rows name exactly the same frames; returns how many. */
 export async function expectFilesMatchRows(h: Harness, sessionId: string): Promise<number> {
   const rows = await h.testDb.db.frame.findMany({ where: { sessionId }, select: { storageKey: true } });

@@ -249,7 +249,12 @@ export async function stopAndWait(
 export async function expectFilesMatchRows(h: Harness, sessionId: string): Promise<number> {
   const rows = await h.testDb.db.frame.findMany({ where: { sessionId }, select: { storageKey: true } });
   const files = (await listFiles(h.framesDir)).filter((f) => f.startsWith(`${sessionId}/`));
-  expect(files).toEqual(rows.map((r) => r.storageKey).sort());
+  const keys = rows.map((r) => r.storageKey).sort();
+  // Say which side is off, not only that the lists differ.
+  const onlyFiles = files.filter((f) => !keys.includes(f));
+  const onlyRows = keys.filter((k) => !files.includes(k));
+  expect({ onlyFiles, onlyRows }).toEqual({ onlyFiles: [], onlyRows: [] });
+  expect(files).toEqual(keys);
   return rows.length;
 }
 

@@ -9,6 +9,7 @@ const LINKS = [
   ["/retries", "Retry queue"],
   ["/settings", "Zoom settings"],
   ["/team", "Team"],
+  ["/integrations", "Integrations"],
   ["/audit", "Audit log"],
 ] as const;
 

@@ -181,6 +181,7 @@ export default async function globalSetup() {
     E2E_PASSWORD,
     E2E_NEXTAUTH_SECRET: nextAuthSecret,
     E2E_USER_OWNER_A: users.ownerA.id,
+    E2E_FRAMES_DIR: framesDir,
   });
 
   return async () => {

@@ -1,4 +1,4 @@
-import { ActionForm } from "~/components/action-form.tsx";
+import { ActionForm, SubmitButton } from "~/components/action-form.tsx";
 import { erasePeopleAction } from "~/modules/privacy/actions.ts";
 import { PersonQuery, type PersonSearch, searchPeople } from "~/modules/privacy/lib/erasure.ts";
 import { fmtBytes } from "~/modules/privacy/lib/format.ts";
@@ -32,49 +32,56 @@ export default async function PrivacyPage(props: { searchParams: Promise<{ q?: s
         </div>
       </form>
       {valid && !valid.success ? <p className="notice error">{valid.error.issues[0]?.message}</p> : null}
-      {found && found.matches.length === 0 ? <p data-testid="person-none">No participant matches.</p> : null}
-      {found && found.matches.length > 0 ? (
+      {/* One form whatever the result: after an erasure the page re-renders with no matches, and the
+          same form must stay mounted to show the erasure's message and its verification. */}
+      {found ? (
         <ActionForm
           action={erasePeopleAction}
-          submitLabel="Erase selected"
           confirm="Erase the selected participants' frames and names? This cannot be undone."
         >
-          <p data-testid="person-summary">
-            {found.matches.length} participant records in {found.sessions} sessions: {found.frames} frames,{" "}
-            {fmtBytes(found.bytes)}
-          </p>
-          <table data-testid="person-matches">
-            <thead>
-              <tr>
-                <th>Erase</th>
-                <th>Session started</th>
-                <th>Name</th>
-                <th>Zoom user id</th>
-                <th>Frames</th>
-                <th>Bytes</th>
-              </tr>
-            </thead>
-            <tbody>
-              {found.matches.map((m) => (
-                <tr key={m.participantId}>
-                  <td>
-                    <input
-                      type="checkbox"
-                      name="participantId"
-                      value={m.participantId}
-                      defaultChecked
-                      aria-label={`Erase ${m.name} in the session of ${fmtDate(m.sessionStartedAt)}`}
-                    />
-                  </td>
-                  <td className="small">{fmtDate(m.sessionStartedAt)}</td>
-                  <td>{m.name}</td>
-                  <td className="mono small">{m.zoomUserId}</td>
-                  <td>{m.frames}</td>
-                  <td>{fmtBytes(m.bytes)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          {found.matches.length === 0 ? (
+            <p data-testid="person-none">No participant matches.</p>
+          ) : (
+            <>
+              <p data-testid="person-summary">
+                {found.matches.length} participant records in {found.sessions} sessions: {found.frames}{" "}
+                frames, {fmtBytes(found.bytes)}
+              </p>
+              <table data-testid="person-matches">
+                <thead>
+                  <tr>
+                    <th>Erase</th>
+                    <th>Session started</th>
+                    <th>Name</th>
+                    <th>Zoom user id</th>
+                    <th>Frames</th>
+                    <th>Bytes</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {found.matches.map((m) => (
+                    <tr key={m.participantId}>
+                      <td>
+                        <input
+                          type="checkbox"
+                          name="participantId"
+                          value={m.participantId}
+                          defaultChecked
+                          aria-label={`Erase ${m.name} in the session of ${fmtDate(m.sessionStartedAt)}`}
+                        />
+                      </td>
+                      <td className="small">{fmtDate(m.sessionStartedAt)}</td>
+                      <td>{m.name}</td>
+                      <td className="mono small">{m.zoomUserId}</td>
+                      <td>{m.frames}</td>
+                      <td>{fmtBytes(m.bytes)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+              <SubmitButton label="Erase selected" />
+            </>
+          )}
         </ActionForm>
       ) : null}
     </>

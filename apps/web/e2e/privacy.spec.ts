@@ -1,0 +1,169 @@
+// Issue 13 in the browser: the retention setting on the team page, erasing a person across sessions up to
+// the verification's "0 remaining", and the audit of access (one event per gallery page and per zip, the
+// audit page's filter and CSV). Frames are arranged in the database and the portal's frame store directly.
+import { randomBytes } from "node:crypto";
+import { LocalDiskFrameStore } from "@capture/rtms-core/frames";
+import { expect, test } from "@playwright/test";
+import sharp from "sharp";
+import { db, env, login, USERS } from "./support.ts";
+
+test.use({ baseURL: process.env.E2E_BASE_URL });
+
+let jpeg: Buffer | undefined;
+/** A small real JPEG, so thumbnails render as they do for captured frames. */
+async function image(): Promise<Buffer> {
+  jpeg ??= await sharp({ create: { width: 32, height: 24, channels: 3, background: "#3a6" } })
+    .jpeg()
+    .toBuffer();
+  return jpeg;
+}
+
+async function sessionWithPerson(name: string, zoomUserId: string, frames: number) {
+  const teamId = env("E2E_TEAM_A");
+  const store = new LocalDiskFrameStore({ rootDir: env("E2E_FRAMES_DIR") });
+  const session = await db().captureSession.create({
+    data: {
+      teamId,
+      rtmsStreamId: `privacy-${randomBytes(4).toString("hex")}`,
+      meetingUuid: "privacy==",
+      serverUrls: "ws://127.0.0.1:1/none",
+      state: "STOPPED",
+      endedAt: new Date(),
+    },
+  });
+  const participant = await db().participant.create({
+    data: { sessionId: session.id, zoomUserId, name, frameCount: frames },
+  });
+  const keys: string[] = [];
+  for (let i = 0; i < frames; i++) {
+    const ts = 1_700_000_000_000 + i;
+    const stored = await store.put(
+      { sessionKey: session.id, userName: name, userId: zoomUserId, timestamp: ts, format: "jpg" },
+      await image(),
+    );
+    keys.push(stored.storageKey);
+    await db().frame.create({
+      data: {
+        sessionId: session.id,
+        participantId: participant.id,
+        zoomTimestamp: BigInt(ts),
+        storageKey: stored.storageKey,
+        bytes: stored.bytes,
+        contentHash: "0".repeat(64),
+      },
+    });
+  }
+  return { session, participant, keys, store };
+}
+
+test("the retention setting is saved on the team page and audited", async ({ page }) => {
+  const teamId = env("E2E_TEAM_A");
+  await login(page, USERS.ownerA);
+  await page.goto("/team");
+  const panel = page.getByTestId("retention");
+  await panel.getByLabel("Keep frames for (days)").fill("30");
+  await panel.getByRole("button", { name: "Save retention" }).click();
+  await expect(panel.getByTestId("form-message")).toHaveText("Retention saved: 30 days.");
+  await expect(panel.getByTestId("retention-current")).toHaveText("30 days");
+  expect((await db().team.findUniqueOrThrow({ where: { id: teamId } })).retentionDays).toBe(30);
+  await panel.getByLabel("Keep frames for (days)").fill("-3");
+  await panel.getByRole("button", { name: "Save retention" }).click();
+  await expect(panel.getByTestId("form-error")).toContainText("whole days");
+  // Back to "keep" so the shared team's other specs keep their frames.
+  await panel.getByLabel("Keep frames for (days)").fill("");
+  await panel.getByRole("button", { name: "Save retention" }).click();
+  await expect(panel.getByTestId("retention-current")).toHaveText("kept until deleted");
+  const audit = await db().auditEvent.findMany({
+    where: { teamId, action: "retention.update" },
+    orderBy: { createdAt: "asc" },
+  });
+  expect(audit.map((a) => a.data)).toEqual([
+    { from: null, to: 30 },
+    { from: 30, to: null },
+  ]);
+});
+
+test("an admin erases a person across 3 sessions, down to 0 remaining", async ({ page }) => {
+  const teamId = env("E2E_TEAM_A");
+  const name = `Zelda Erasable ${randomBytes(3).toString("hex")}`;
+  const seeded = [
+    await sessionWithPerson(name, "5001", 2),
+    await sessionWithPerson(name, "5002", 3),
+    await sessionWithPerson(`${name} (phone)`, "5003", 1),
+  ];
+  await login(page, USERS.ownerA);
+  await page.goto("/privacy");
+  await page.getByLabel("Name or Zoom user id").fill(name);
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(page.getByTestId("person-summary")).toContainText(
+    "3 participant records in 3 sessions: 6 frames",
+  );
+  await expect(page.getByTestId("person-matches").locator("tbody tr")).toHaveCount(3);
+  page.once("dialog", (d) => void d.accept());
+  await page.getByRole("button", { name: "Erase selected" }).click();
+  await expect(page.getByTestId("form-message")).toContainText("Verification: 0 remaining");
+  await expect(page.getByTestId("form-message")).toContainText("6 frames");
+
+  for (const s of seeded) {
+    expect(await db().frame.count({ where: { participantId: s.participant.id } })).toBe(0);
+    for (const k of s.keys) expect(await s.store.exists(k)).toBe(false);
+    const p = await db().participant.findUniqueOrThrow({ where: { id: s.participant.id } });
+    expect(p.name).toBe("Erased participant");
+    // The session keeps its metadata.
+    expect(await db().captureSession.count({ where: { id: s.session.id } })).toBe(1);
+  }
+  const audit = await db().auditEvent.findFirstOrThrow({
+    where: { teamId, action: "person.erase" },
+    orderBy: { createdAt: "desc" },
+  });
+  expect(audit.data).toMatchObject({
+    participants: 3,
+    sessions: 3,
+    frames: 6,
+    remainingRows: 0,
+    remainingObjects: 0,
+  });
+  expect(JSON.stringify(audit)).not.toContain("Zelda");
+  // Searching again finds nothing.
+  await page.goto(`/privacy?q=${encodeURIComponent(name)}`);
+  await expect(page.getByTestId("person-none")).toBeVisible();
+});
+
+test("a gallery page and a zip export each write one audit event; the audit page filters", async ({
+  page,
+}) => {
+  const teamId = env("E2E_TEAM_A");
+  const s = await sessionWithPerson(`Gallery Gus ${randomBytes(3).toString("hex")}`, "6001", 5);
+  const count = (action: string) =>
+    db().auditEvent.count({ where: { teamId, action, targetId: s.participant.id } });
+  await login(page, USERS.ownerA);
+  await page.goto(`/sessions/${s.session.id}/participants/${s.participant.id}`);
+  await expect(page.getByTestId("gallery").locator("img")).toHaveCount(5);
+  // Five thumbnails loaded, one event for the page.
+  await expect.poll(() => count("gallery.view")).toBe(1);
+  const zip = await page.request.get(`/api/participants/${s.participant.id}/zip`);
+  expect(zip.status()).toBe(200);
+  await zip.body();
+  expect(await count("frames.export")).toBe(1);
+  expect(await count("gallery.view")).toBe(1);
+
+  await page.goto("/audit");
+  await page.getByTestId("audit-filter").getByLabel("Action").selectOption("frames.export");
+  await page.getByTestId("audit-filter").getByRole("button", { name: "Filter" }).click();
+  await expect(page).toHaveURL(/action=frames.export/);
+  const actions = page.getByTestId("audit").locator("tbody tr td:nth-child(3)");
+  await expect(actions.first()).toHaveText("frames.export");
+  expect(new Set(await actions.allTextContents())).toEqual(new Set(["frames.export"]));
+  await page.getByTestId("audit-filter").getByLabel("User").selectOption(env("E2E_USER_OWNER_A"));
+  await page.getByTestId("audit-filter").getByRole("button", { name: "Filter" }).click();
+  await expect(page).toHaveURL(/actor=/);
+  expect(new Set(await actions.allTextContents())).toEqual(new Set(["frames.export"]));
+  const csv = await page.request.get(
+    (await page.getByTestId("audit-csv").getAttribute("href")) ?? "/audit/csv",
+  );
+  expect(csv.status()).toBe(200);
+  const lines = (await csv.text()).trimEnd().split("\r\n");
+  expect(lines[0]).toContain("time,actor_email");
+  expect(lines.length).toBeGreaterThan(1);
+  for (const line of lines.slice(1)) expect(line).toContain('"frames.export"');
+});

@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { FramesExpiredNotice } from "~/modules/privacy/components/frames-expired-notice.tsx";
 import { LiveSession } from "~/modules/sessions/components/live-session.tsx";
 import { getSessionSnapshot } from "~/modules/sessions/lib/sessions.ts";
 import { requireMember } from "~/server/context.ts";
@@ -19,6 +20,7 @@ export default async function SessionPage(props: { params: Promise<{ sessionId: 
         Started {fmtDate(snapshot.startedAt)} · stream <span className="mono">{snapshot.rtmsStreamId}</span> ·
         meeting <span className="mono">{snapshot.meetingUuid}</span>
       </p>
+      <FramesExpiredNotice teamId={member.teamId} sessionId={sessionId} />
       <LiveSession initial={snapshot} />
     </>
   );

@@ -186,9 +186,13 @@ describe("session events", () => {
         counts: { participants: 3, frames: 4 },
         coverage: { covered: 1, cameraOn: 2, ratio: 0.5 },
       });
-      const rows = await t.db.webhookDelivery.findMany({
-        where: { payload: { path: ["data", "session", "id"], equals: session.id } },
-      });
+      const sessionRows = () =>
+        t.db.webhookDelivery.findMany({
+          where: { payload: { path: ["data", "session", "id"], equals: session.id } },
+        });
+      // The receiver answers before the worker records the answer: wait for the rows.
+      await until(async () => (await sessionRows()).every((d) => d.status === "SUCCEEDED"), "rows recorded");
+      const rows = await sessionRows();
       expect(rows).toHaveLength(2);
       expect(
         rows.every((d) => d.status === "SUCCEEDED" && d.responseStatus === 200 && d.latencyMs !== null),
@@ -217,6 +221,11 @@ describe("session events", () => {
           (await t.db.webhookEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } })).status ===
           "DISABLED",
         "disable",
+      );
+      await until(
+        async () =>
+          (await t.db.webhookDelivery.findFirst({ where: { endpointId: endpoint.id } }))?.status === "FAILED",
+        "delivery marked failed",
       );
       const hits = received.filter((r) => r.path === "/fail");
       expect(hits).toHaveLength(4);

@@ -81,7 +81,12 @@ export async function deliverOnce(
           deliveredAt: new Date(),
         },
       }),
-      deps.db.webhookEndpoint.update({ where: { id: ep.id }, data: { consecutiveFailures: 0 } }),
+      // Only when there is a count to clear: concurrent deliveries to one endpoint would otherwise all
+      // queue on that row's lock.
+      deps.db.webhookEndpoint.updateMany({
+        where: { id: ep.id, consecutiveFailures: { gt: 0 } },
+        data: { consecutiveFailures: 0 },
+      }),
     ]);
     return "delivered";
   }

@@ -271,6 +271,13 @@ async function main() {
         console.log(msg);
       }
     }
+  } catch (err) {
+    // The worker's own last words say more than a failed scrape.
+    console.error(
+      `bench failed; worker exit ${worker.exitCode ?? worker.signalCode ?? "running"}; its last log lines:`,
+    );
+    for (const line of workerLogs.slice(-15)) console.error(line.slice(0, 400));
+    throw err;
   } finally {
     worker.kill("SIGTERM");
     await new Promise((r) => worker.once("exit", r));

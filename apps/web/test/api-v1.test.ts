@@ -383,7 +383,7 @@ describe("the OpenAPI document", () => {
     }
     // Deletes last, so the objects other operations read still exist.
     ops.sort((a, b) => Number(a.method === "delete") - Number(b.method === "delete"));
-    expect(ops.length).toBe(13);
+    expect(ops.length).toBe(14);
     for (const { path: p, method, op } of ops) {
       const url = p.replace(/\{(\w+)\}/g, (_, name: string) => values[name]!);
       const example = op.requestBody?.content["application/json"]?.example;

@@ -16,7 +16,7 @@ import {
   updateMeeting,
 } from "~/modules/meetings/lib/meetings.ts";
 import { listRetryItems, retryNow } from "~/modules/retries/lib/retries.ts";
-import { listRooms } from "~/modules/rooms/lib/rooms.ts";
+import { listRooms, requestRoomsSync } from "~/modules/rooms/lib/rooms.ts";
 import { getSessionSnapshot, listSessions } from "~/modules/sessions/lib/sessions.ts";
 import { AppError } from "~/server/errors.ts";
 import * as S from "./schemas.ts";
@@ -467,6 +467,19 @@ export const API_ROUTES: ApiRoute[] = [
         })),
       };
       return { json };
+    },
+  }),
+  route({
+    operationId: "syncRooms",
+    method: "POST",
+    path: "/rooms/sync",
+    summary: "Ask the worker to sync the team's Zoom Rooms from Zoom (asynchronous)",
+    tag: "rooms",
+    scope: "WRITE",
+    responses: { 202: { description: "Sync enqueued", schema: S.JobAccepted }, ...COMMON },
+    async handle({ deps, principal, ip }) {
+      const jobId = await requestRoomsSync(deps.queues, deps.db, principalAsMember(principal), ip);
+      return { status: 202, json: { jobId: jobId ?? null } };
     },
   }),
   route({

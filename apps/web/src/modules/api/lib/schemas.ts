@@ -190,6 +190,7 @@ export const RetryItem = z
   })
   .meta({ id: "RetryItem" });
 export const RetryList = z.object({ data: z.array(RetryItem) }).meta({ id: "RetryList" });
+export const JobAccepted = z.object({ jobId: z.string().nullable() }).meta({ id: "JobAccepted" });
 export const RetryAccepted = z
   .object({ id: z.string(), jobId: z.string().nullable() })
   .meta({ id: "RetryAccepted" });

@@ -135,4 +135,47 @@ describe("keep-newest frames held until final", () => {
     }
     await worker.stop("SIGTERM");
   });
+
+  it("never stores frames that are not images, and an honest session beside them keeps writing", {
+    timeout: 90_000,
+  }, async () => {
+    const worker = await h.spawnWorker({ FRAME_HOLD_MS: "500" }).ready();
+    const honest = await startStream(h, { number: "400000020", participants: [{ name: "Honest" }] });
+    const hostile = await startStream(h, { number: "400000021", participants: [{ name: "Hostile" }] });
+    const kinds = ["random", "html", "png-bomb"] as const;
+    for (const kind of kinds) {
+      h.sim.faults.nonImageFrames(kind, hostile.streamId);
+      const before = await metric(worker, "capture_frames_offered_total");
+      // Enough frames of this kind for the seed policy to keep some (3 warm-up, then kept).
+      await waitUntil(
+        async () => (await metric(worker, "capture_frames_offered_total")) >= before + 20,
+        20_000,
+        describeWorkers,
+      );
+    }
+    h.sim.faults.oversizedFrames(11 * 1024 * 1024, hostile.streamId);
+    const before = await metric(worker, "capture_frames_offered_total");
+    await waitUntil(
+      async () => (await metric(worker, "capture_frames_offered_total")) >= before + 10,
+      30_000,
+      describeWorkers,
+    );
+    h.sim.faults.oversizedFrames(0, hostile.streamId);
+    h.sim.faults.nonImageFrames("normal", hostile.streamId);
+    expect(await stopAndWait(h, hostile)).toBe("STOPPED");
+    expect(await stopAndWait(h, honest)).toBe("STOPPED");
+    // Of the hostile stream, only the real JPEGs it sent before and after the faults can be stored.
+    const hostileRows = await h.testDb.db.frame.findMany({ where: { sessionId: hostile.sessionId } });
+    for (const f of hostileRows) expect(f.width, f.storageKey).toBe(1280);
+    await expectFilesMatchRows(h, hostile.sessionId);
+    expect(await metric(worker, 'capture_frames_dropped_total{reason="not_image"}')).toBeGreaterThan(0);
+    for (const reason of ["not_an_image", "dimensions_too_large"]) {
+      expect(
+        await metric(worker, `capture_frames_rejected_total{reason="${reason}"}`),
+        reason,
+      ).toBeGreaterThan(0);
+    }
+    expect(await framesPerName(honest.sessionId)).toEqual({ Honest: 3 });
+    await worker.stop("SIGTERM");
+  });
 });

@@ -33,8 +33,32 @@ export interface TestS3Server {
 
 const S3RVER_MODULE = createRequire(import.meta.url).resolve("s3rver");
 
-/** Runs in the child: listens, prints {"port"} once, then serves until killed. */
+/**
+ * Runs in the child: listens, prints {"port"} once, then serves until killed. One fix first: s3rver 3.7.1's
+ * FilesystemStore.putObject answers the PUT before the object's bytes are on disk (it resolves on end() and
+ * on the hashing transform's finish, not the file's), so a GET right after can see a short file (a 416 on
+ * a range, seen under load). S3 reads its own writes; this putObject awaits the write, as S3 would.
+ */
 const SERVER = `
+const { createRequire } = await import("node:module");
+const { createHash } = await import("node:crypto");
+const { mkdir, writeFile } = await import("node:fs/promises");
+const { dirname } = await import("node:path");
+const FilesystemStore = createRequire(process.env.S3RVER_MODULE)("./stores/filesystem");
+FilesystemStore.prototype.putObject = async function putObject(object) {
+  const objectPath = this.getResourcePath(object.bucket, object.key, "object");
+  await mkdir(dirname(objectPath), { recursive: true });
+  let content = object.content;
+  if (!Buffer.isBuffer(content)) {
+    const chunks = [];
+    for await (const chunk of content) chunks.push(chunk);
+    content = Buffer.concat(chunks);
+  }
+  await writeFile(objectPath, content);
+  const md5 = createHash("md5").update(content).digest("hex");
+  await this.putMetadata(object.bucket, object.key, object.metadata, md5);
+  return { size: content.length, md5 };
+};
 const { default: S3rver } = await import(process.env.S3RVER_MODULE);
 const server = new S3rver({
   port: Number(process.env.S3RVER_PORT), address: "127.0.0.1", silent: true, directory: process.env.S3RVER_DIR,

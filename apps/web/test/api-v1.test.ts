@@ -4,7 +4,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { JobQueues, redisConnection } from "@capture/jobs";
+import { JobQueues, redisConnection, signedFrameUrl } from "@capture/jobs";
 import { LocalDiskFrameStore } from "@capture/rtms-core/frames";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { Ajv2020 } from "ajv/dist/2020.js";
@@ -319,6 +319,25 @@ describe("sessions and frames", () => {
     expect(part.status).toBe(206);
     expect(part.headers.get("content-range")).toBe(`bytes 0-9/${jpeg.length}`);
     expect(Buffer.from(await part.arrayBuffer()).equals(jpeg.subarray(0, 10))).toBe(true);
+  });
+
+  it("a frame.stored signed URL fetches that frame without a token, until it expires", async () => {
+    const exp = Math.floor(Date.now() / 1000) + 600;
+    const signed = new URL(signedFrameUrl("http://127.0.0.1", rt.keyring, ids.frame, exp));
+    const res = await call(`${signed.pathname.replace("/api/v1", "")}${signed.search}`, null);
+    expect(res.status).toBe(200);
+    expect(Buffer.from(await res.arrayBuffer()).equals(jpeg)).toBe(true);
+    const other = await call(`/frames/${ids.frameB}/image${signed.search}`, null);
+    expect(other.status).toBe(401);
+    const tampered = await call(
+      `/frames/${ids.frame}/image${signed.search.replace(`exp=${exp}`, `exp=${exp + 1}`)}`,
+      null,
+    );
+    expect(tampered.status).toBe(401);
+    const old = new URL(
+      signedFrameUrl("http://127.0.0.1", rt.keyring, ids.frame, Math.floor(Date.now() / 1000) - 1),
+    );
+    expect((await call(`/frames/${ids.frame}/image${old.search}`, null)).status).toBe(401);
   });
 
   it("meetings take captureMode and coverageDwellMs", async () => {

@@ -3,7 +3,9 @@ import {
   challengeAnswer,
   checkOutboundUrl,
   isPrivateAddress,
+  signedFrameUrl,
   signedHeaders,
+  verifyFrameUrl,
   verifySignature,
 } from "./outbound-webhooks.ts";
 
@@ -61,5 +63,23 @@ describe("outbound URL rule", () => {
       },
     );
     expect(await checkOutboundUrl("http://127.0.0.1:9999/hook", ["127.0.0.1"])).toMatchObject({ ok: true });
+  });
+});
+
+describe("signed frame URLs", () => {
+  const keyring = { activeKeyId: "k1", keys: new Map([["k1", Buffer.alloc(32, 7)]]) };
+  it("verify until they expire, for that frame only", () => {
+    const url = new URL(signedFrameUrl("http://127.0.0.1:3000", keyring, "frame1", 2_000_000_000));
+    const q = {
+      kid: url.searchParams.get("kid"),
+      exp: url.searchParams.get("exp"),
+      sig: url.searchParams.get("sig"),
+    };
+    expect(url.pathname).toBe("/api/v1/frames/frame1/image");
+    expect(verifyFrameUrl(keyring, "frame1", q, 1_999_999_000_000)).toBe(true);
+    expect(verifyFrameUrl(keyring, "frame2", q, 1_999_999_000_000)).toBe(false);
+    expect(verifyFrameUrl(keyring, "frame1", q, 2_000_000_001_000)).toBe(false);
+    expect(verifyFrameUrl(keyring, "frame1", { ...q, exp: "2000000001" }, 1_999_999_000_000)).toBe(false);
+    expect(verifyFrameUrl(keyring, "frame1", { ...q, kid: "k2" }, 1_999_999_000_000)).toBe(false);
   });
 });

@@ -16,7 +16,7 @@ export const OUTBOUND_WEBHOOK_QUEUE = "outbound-webhooks";
 export const OutboundDeliveryJob = z.object({ deliveryId: z.string().min(1) });
 export type OutboundDeliveryJob = z.infer<typeof OutboundDeliveryJob>;
 
-export const OUTBOUND_EVENT_TYPES = ["session.started", "session.ended"] as const;
+export const OUTBOUND_EVENT_TYPES = ["session.started", "session.ended", "frame.stored"] as const;
 export type OutboundEventType = (typeof OUTBOUND_EVENT_TYPES)[number];
 
 export const SIGNATURE_HEADER = "x-capture-signature";
@@ -148,4 +148,45 @@ export async function checkOutboundUrl(
     return { ok: false, message: "Loopback and private network addresses are refused" };
   }
   return { ok: true, url };
+}
+
+// --- Short-lived signed frame download URLs (frame.stored) ------------------------------------------------
+
+/**
+ * frame.stored carries URLs that fetch one frame's image without a token until they expire. The HMAC key
+ * is derived from the deployment's encryption key (CAPTURE_ENCRYPTION_KEYS, which portal and worker
+ * share), named by its key id so a key rotation keeps issued URLs valid while the old key stays listed.
+ */
+const frameUrlKey = (key: Buffer) => createHmac("sha256", key).update("frame-download-url/v1").digest();
+
+export function frameUrlSignature(key: Buffer, frameId: string, expiresSec: number): string {
+  return createHmac("sha256", frameUrlKey(key)).update(`${frameId}.${expiresSec}`).digest("base64url");
+}
+
+export function signedFrameUrl(
+  baseUrl: string,
+  keyring: { activeKeyId: string; keys: ReadonlyMap<string, Buffer> },
+  frameId: string,
+  expiresSec: number,
+): string {
+  const key = keyring.keys.get(keyring.activeKeyId)!;
+  const url = new URL(`/api/v1/frames/${encodeURIComponent(frameId)}/image`, baseUrl);
+  url.searchParams.set("kid", keyring.activeKeyId);
+  url.searchParams.set("exp", String(expiresSec));
+  url.searchParams.set("sig", frameUrlSignature(key, frameId, expiresSec));
+  return url.toString();
+}
+
+export function verifyFrameUrl(
+  keyring: { keys: ReadonlyMap<string, Buffer> },
+  frameId: string,
+  q: { kid?: string | null; exp?: string | null; sig?: string | null },
+  nowMs = Date.now(),
+): boolean {
+  const key = q.kid ? keyring.keys.get(q.kid) : undefined;
+  const exp = Number(q.exp);
+  if (!key || !q.sig || !Number.isInteger(exp) || exp * 1000 < nowMs) return false;
+  const expected = Buffer.from(frameUrlSignature(key, frameId, exp));
+  const given = Buffer.from(q.sig);
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }

@@ -2,6 +2,7 @@
 // body, then the handler; every failure leaves as the one error shape ({ error: { code, message } }).
 // The Next catch-all route and the tests' HTTP server both call handleApiRequest, so what the contract
 // test walks is what production serves.
+import { verifyFrameUrl } from "@capture/jobs";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { z } from "zod";
@@ -10,7 +11,7 @@ import { validationError } from "~/server/validation.ts";
 import { openApiDocument } from "./openapi.ts";
 import { takeToken } from "./rate-limit.ts";
 import { type ApiDeps, matchRoute } from "./routes.ts";
-import { authenticateBearer, requireScope } from "./tokens.ts";
+import { type ApiPrincipal, authenticateBearer, requireScope } from "./tokens.ts";
 import type { TokenUsageRecorder } from "./usage.ts";
 
 export const API_BASE = "/api/v1";
@@ -60,6 +61,39 @@ async function readJson(req: Request): Promise<unknown> {
   }
 }
 
+/**
+ * A frame.stored download URL acts for the frame's team, for that one frame, until it expires; a bad or
+ * expired one is the same 401 as a bad token.
+ */
+async function signedUrlPrincipal(
+  rt: ApiRuntime,
+  frameId: string | undefined,
+  q: URLSearchParams,
+): Promise<ApiPrincipal> {
+  const ok =
+    frameId !== undefined &&
+    verifyFrameUrl(
+      rt.keyring,
+      frameId,
+      { kid: q.get("kid"), exp: q.get("exp"), sig: q.get("sig") },
+      rt.now?.().getTime(),
+    );
+  const frame = ok
+    ? await rt.db.frame.findUnique({
+        where: { id: frameId },
+        select: { session: { select: { teamId: true } } },
+      })
+    : null;
+  if (!frame) throw new Err("UNAUTHENTICATED", "This download URL is invalid or has expired");
+  return {
+    tokenId: "signed-url",
+    teamId: frame.session.teamId,
+    teamName: "",
+    scopes: ["READ"],
+    createdByUserId: null,
+  };
+}
+
 export async function handleApiRequest(
   req: Request,
   rt: ApiRuntime,
@@ -89,29 +123,33 @@ export async function handleApiRequest(
   const { route, params } = matched;
   let rateHeaders: Record<string, string> = {};
   try {
-    const principal = await authenticateBearer(rt.db, req.headers.get("authorization"), rt.now?.());
-    try {
-      const rate = await takeToken(rt.redis, {
-        prefix: rt.rateLimit.prefix,
-        tokenId: principal.tokenId,
-        limit: rt.rateLimit.perMinute,
-      });
-      rateHeaders = {
-        "RateLimit-Limit": String(rate.limit),
-        "RateLimit-Remaining": String(rate.remaining),
-        "RateLimit-Reset": String(rate.resetSec),
-      };
-      if (!rate.allowed) {
-        return fail(new Err("RATE_LIMITED", "Too many requests for this token"), rt, {
-          ...rateHeaders,
-          "Retry-After": String(rate.resetSec),
+    const signed = route.signedAccess && url.searchParams.has("sig");
+    const principal = signed
+      ? await signedUrlPrincipal(rt, params.frameId, url.searchParams)
+      : await authenticateBearer(rt.db, req.headers.get("authorization"), rt.now?.());
+    if (!signed)
+      try {
+        const rate = await takeToken(rt.redis, {
+          prefix: rt.rateLimit.prefix,
+          tokenId: principal.tokenId,
+          limit: rt.rateLimit.perMinute,
         });
+        rateHeaders = {
+          "RateLimit-Limit": String(rate.limit),
+          "RateLimit-Remaining": String(rate.remaining),
+          "RateLimit-Reset": String(rate.resetSec),
+        };
+        if (!rate.allowed) {
+          return fail(new Err("RATE_LIMITED", "Too many requests for this token"), rt, {
+            ...rateHeaders,
+            "Retry-After": String(rate.resetSec),
+          });
+        }
+      } catch (err) {
+        // Redis away: serve rather than refuse (reads are team-scoped and cheap); the outage is logged.
+        rt.log?.warn({ err }, "api rate limiter unavailable; request allowed");
       }
-    } catch (err) {
-      // Redis away: serve rather than refuse (reads are team-scoped and cheap); the outage is logged.
-      rt.log?.warn({ err }, "api rate limiter unavailable; request allowed");
-    }
-    rt.usage.record(principal.tokenId, principal.teamId, `${route.method} ${route.path}`);
+    if (!signed) rt.usage.record(principal.tokenId, principal.teamId, `${route.method} ${route.path}`);
     requireScope(principal, route.scope);
     const body = route.body ? parse(route.body, await readJson(req), "body") : undefined;
     const out = await route.handle({

@@ -59,6 +59,8 @@ export interface ApiRoute<
   summary: string;
   tag: string;
   scope: ApiScope;
+  /** Also reachable without a token through a signed URL (kid, exp, sig) from a frame.stored event. */
+  signedAccess?: boolean;
   params?: P;
   query?: Q;
   body?: B;
@@ -296,10 +298,13 @@ export const API_ROUTES: ApiRoute[] = [
     operationId: "getFrameImage",
     method: "GET",
     path: "/frames/{frameId}/image",
-    summary: "A frame's image bytes, with ETag (If-None-Match answers 304) and single byte ranges",
+    summary:
+      "A frame's image bytes, with ETag (If-None-Match answers 304) and single byte ranges; a token, or the signed URL of a frame.stored event",
     tag: "frames",
     scope: "READ",
+    signedAccess: true,
     params: S.FrameIdParams,
+    query: S.SignedUrlQuery,
     responses: {
       200: { description: "The image", contentType: "image/jpeg" },
       206: { description: "The requested byte range", contentType: "image/jpeg" },

@@ -223,3 +223,13 @@ export const FramesQuery = z.object({
 });
 
 export const RetriesQuery = z.object({ status: z.enum(["open", "all"]).default("open") });
+
+export const SignedUrlQuery = z.object({
+  kid: z.string().max(64).optional().describe("signed URL: key id"),
+  exp: z
+    .string()
+    .regex(/^\d{1,12}$/)
+    .optional()
+    .describe("signed URL: expiry, unix seconds"),
+  sig: z.string().max(128).optional().describe("signed URL: signature"),
+});

@@ -97,6 +97,8 @@ export const EnvSchema = z.object({
   OUTBOUND_WEBHOOK_DISABLE_AFTER: int(1, 1_000).default(30),
   /** How often session rows are scanned for session.started / session.ended; 0 turns webhooks off. */
   OUTBOUND_WEBHOOK_SCAN_MS: int(0, 600_000).default(2_000),
+  /** The portal's public URL: frame.stored download links point there; unset, no frame.stored is sent. */
+  PUBLIC_BASE_URL: z.url().optional(),
   ROOM_JOB_ATTEMPTS: int(1, 20).default(5),
   ROOM_JOB_BACKOFF_MS: int(10, 600_000).default(2_000),
   /** How long a 202-accepted join may take to show up in the meeting before it counts as a failure. */

@@ -208,6 +208,7 @@ export async function startWorker(
       scanMs: env.OUTBOUND_WEBHOOK_SCAN_MS,
       lookbackMs: 15 * 60_000,
       concurrency: env.WORKER_JOB_CONCURRENCY,
+      ...(env.PUBLIC_BASE_URL ? { frameEvents: { baseUrl: env.PUBLIC_BASE_URL } } : {}),
     },
   });
   if (env.RETENTION_SWEEP_MS > 0) await queues.scheduleRetention(env.RETENTION_SWEEP_MS);

@@ -12,6 +12,7 @@ import {
   redisConnection,
   SIGNATURE_HEADER,
   TIMESTAMP_HEADER,
+  verifyFrameUrl,
   verifySignature,
 } from "@capture/jobs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -277,6 +278,76 @@ describe("session events", () => {
       const [first, again] = received.filter((r) => r.path === "/resend");
       expect(again!.headers[EVENT_ID_HEADER]).toBe(first!.headers[EVENT_ID_HEADER]);
       expect(again!.body).toBe(first!.body);
+    } finally {
+      await out.close();
+    }
+  });
+
+  it("frame.stored in EVERYONE mode lists every participant, with signed download URLs", async () => {
+    const { team, endpoint } = await teamWithEndpoint("/frames", ["frame.stored"]);
+    const out = start({ frameEvents: { baseUrl: "http://127.0.0.1:3000", windowMs: 10_000 } });
+    try {
+      const session = await t.db.captureSession.create({
+        data: {
+          teamId: team.id,
+          rtmsStreamId: `e-${randomBytes(4).toString("hex")}`,
+          meetingUuid: "u==",
+          serverUrls: "ws://x",
+          state: "ACTIVE",
+          captureMode: "EVERYONE",
+        },
+      });
+      // Everyone mode: three cameras in turn, two frames each, written 30 s ago (a closed window).
+      const written = new Date(Math.floor((Date.now() - 30_000) / 10_000) * 10_000 + 1000);
+      const frameIds = new Map<string, string[]>();
+      for (const [n, name] of ["Ada", "Grace", "Edsger"].entries()) {
+        const p = await t.db.participant.create({
+          data: {
+            sessionId: session.id,
+            zoomUserId: String(100 + n),
+            name,
+            firstVideoOnAt: written,
+            frameCount: 2,
+          },
+        });
+        for (const k of [0, 1]) {
+          const f = await t.db.frame.create({
+            data: {
+              sessionId: session.id,
+              participantId: p.id,
+              zoomTimestamp: BigInt(1_700_000_000_000 + n * 10 + k),
+              storageKey: `${session.id}/${name}/${k}.jpg`,
+              bytes: 100,
+              contentHash: "0".repeat(64),
+              createdAt: written,
+            },
+          });
+          frameIds.set(name, [...(frameIds.get(name) ?? []), f.id]);
+        }
+      }
+      await out.scan();
+      await out.scan();
+      const mine = () => received.filter((r) => r.path === "/frames");
+      await until(() => mine().length >= 3, "three frame.stored deliveries");
+      const events = mine().map((r) => JSON.parse(r.body));
+      expect(events.every((e) => e.type === "frame.stored" && e.data.session.id === session.id)).toBe(true);
+      const byName = new Map(events.map((e) => [e.data.participant.name, e.data.frames]));
+      expect([...byName.keys()].sort()).toEqual(["Ada", "Edsger", "Grace"]);
+      for (const [name, ids] of frameIds) {
+        const frames = byName.get(name) as { id: string; url: string }[];
+        expect(frames.map((f) => f.id)).toEqual(ids);
+        for (const f of frames) {
+          const u = new URL(f.url);
+          expect(u.pathname).toBe(`/api/v1/frames/${f.id}/image`);
+          const q = {
+            kid: u.searchParams.get("kid"),
+            exp: u.searchParams.get("exp"),
+            sig: u.searchParams.get("sig"),
+          };
+          expect(verifyFrameUrl(keyring, f.id, q)).toBe(true);
+        }
+      }
+      expect(await t.db.webhookDelivery.count({ where: { endpointId: endpoint.id } })).toBe(3);
     } finally {
       await out.close();
     }

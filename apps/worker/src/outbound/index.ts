@@ -6,6 +6,7 @@ import { OUTBOUND_WEBHOOK_QUEUE, OutboundDeliveryJob } from "@capture/jobs";
 import { type ConnectionOptions, type Job, Queue, UnrecoverableError, Worker } from "bullmq";
 import type { Logger } from "../logger.ts";
 import { type DeliverDeps, DeliveryFailed, deliverOnce } from "./deliver.ts";
+import { scanFrameEvents } from "./frame-events.ts";
 import { scanSessionEvents } from "./session-events.ts";
 
 export interface OutboundConfig {
@@ -18,6 +19,8 @@ export interface OutboundConfig {
   scanMs: number;
   lookbackMs: number;
   concurrency: number;
+  /** frame.stored needs the portal's public URL for its download links; without it, none are sent. */
+  frameEvents?: { baseUrl: string; windowMs?: number; urlTtlSec?: number };
 }
 
 export function deliveryJobOptions(cfg: Pick<OutboundConfig, "attempts" | "backoffMs">, deliveryId: string) {
@@ -88,7 +91,18 @@ export function startOutboundWebhooks(opts: {
   let scanning: Promise<void> = Promise.resolve();
   const scan = () => {
     scanning = scanning
-      .then(async () => enqueue(await scanSessionEvents(db, { lookbackMs: config.lookbackMs })))
+      .then(async () => {
+        await enqueue(await scanSessionEvents(db, { lookbackMs: config.lookbackMs }));
+        if (config.frameEvents) {
+          await enqueue(
+            await scanFrameEvents(db, {
+              ...config.frameEvents,
+              keyring: opts.keyring,
+              lookbackMs: config.lookbackMs,
+            }),
+          );
+        }
+      })
       .catch((err) => log.warn({ err }, "outbound event scan failed"));
     return scanning;
   };

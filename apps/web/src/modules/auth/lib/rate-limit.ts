@@ -7,6 +7,7 @@
 // - per account, from every address together: no refusal, only a delay that grows with the failures
 //   (`accountDelay`), which slows a distributed guesser and costs the real owner a few seconds at most.
 // A success clears that pair's counter and the account's delay.
+import { producerReady } from "@capture/jobs";
 import type { Redis } from "ioredis";
 
 export interface RateLimitPolicy {
@@ -35,11 +36,21 @@ export type RateLimitDecision =
   | { allowed: true; delayMs: number }
   | { allowed: false; retryAfterSec: number; scope: "account-address" | "address" };
 
+const CONNECT_WAIT_MS = 2_000;
+
 export class LoginRateLimiter {
   readonly perAccountAddress: RateLimitPolicy;
   readonly perAddress: RateLimitPolicy;
   readonly accountDelay: DelayPolicy;
   private readonly prefix: string;
+
+  /**
+   * The portal's fail-fast producer client has no offline queue: right after start it is still connecting,
+   * and the first sign-in would be refused as "unavailable". Wait (briefly) for that first connection.
+   */
+  #connected(): Promise<void> {
+    return producerReady(this.redis, CONNECT_WAIT_MS);
+  }
 
   constructor(
     private readonly redis: Redis,
@@ -77,6 +88,7 @@ export class LoginRateLimiter {
   }
 
   async check(email: string, address: string): Promise<RateLimitDecision> {
+    await this.#connected();
     const pair = this.pairKey(email, address);
     const addr = this.addressKey(address);
     const acct = this.accountKey(email);
@@ -96,6 +108,7 @@ export class LoginRateLimiter {
   }
 
   async recordFailure(email: string, address: string): Promise<void> {
+    await this.#connected();
     // Each window starts at its first failure (EXPIRE NX): a steady trickle cannot keep extending it.
     const pair = this.pairKey(email, address);
     const addr = this.addressKey(address);

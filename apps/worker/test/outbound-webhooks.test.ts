@@ -352,4 +352,57 @@ describe("session events", () => {
       await out.close();
     }
   });
+
+  it("retry.created and room.join_failed reach endpoints that subscribe to them", async () => {
+    const { team, endpoint } = await teamWithEndpoint("/ops", ["retry.created", "room.join_failed"]);
+    const out = start();
+    try {
+      const room = await t.db.zoomRoom.create({
+        data: { teamId: team.id, zoomRoomId: "zr-9", name: "Atrium" },
+      });
+      const retry = await t.db.retryItem.create({
+        data: {
+          teamId: team.id,
+          kind: "ROOM_JOIN",
+          payload: {},
+          reason: "room offline (Zoom code 300)",
+          attempts: 5,
+        },
+      });
+      await t.db.roomAction.create({
+        data: {
+          teamId: team.id,
+          roomId: room.id,
+          kind: "JOIN",
+          outcome: "FAILED",
+          zoomCode: 300,
+          message: "offline",
+        },
+      });
+      // A join that worked is not an event.
+      await t.db.roomAction.create({
+        data: { teamId: team.id, roomId: room.id, kind: "JOIN", outcome: "CONFIRMED" },
+      });
+      await out.scan();
+      await out.scan();
+      const mine = () => received.filter((r) => r.path === "/ops").map((r) => JSON.parse(r.body));
+      await until(() => mine().length >= 2, "two events");
+      await out.scan();
+      const byType = new Map(mine().map((e) => [e.type, e]));
+      expect([...byType.keys()].sort()).toEqual(["retry.created", "room.join_failed"]);
+      expect(byType.get("retry.created").data.retry).toMatchObject({
+        id: retry.id,
+        kind: "ROOM_JOIN",
+        attempts: 5,
+      });
+      expect(byType.get("room.join_failed").data).toMatchObject({
+        room: { name: "Atrium" },
+        outcome: "FAILED",
+        zoomCode: 300,
+      });
+      expect(await t.db.webhookDelivery.count({ where: { endpointId: endpoint.id } })).toBe(2);
+    } finally {
+      await out.close();
+    }
+  });
 });

@@ -16,7 +16,13 @@ export const OUTBOUND_WEBHOOK_QUEUE = "outbound-webhooks";
 export const OutboundDeliveryJob = z.object({ deliveryId: z.string().min(1) });
 export type OutboundDeliveryJob = z.infer<typeof OutboundDeliveryJob>;
 
-export const OUTBOUND_EVENT_TYPES = ["session.started", "session.ended", "frame.stored"] as const;
+export const OUTBOUND_EVENT_TYPES = [
+  "session.started",
+  "session.ended",
+  "frame.stored",
+  "retry.created",
+  "room.join_failed",
+] as const;
 export type OutboundEventType = (typeof OUTBOUND_EVENT_TYPES)[number];
 
 export const SIGNATURE_HEADER = "x-capture-signature";

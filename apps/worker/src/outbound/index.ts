@@ -8,6 +8,7 @@ import type { Logger } from "../logger.ts";
 import { type DeliverDeps, DeliveryFailed, deliverOnce } from "./deliver.ts";
 import { scanFrameEvents } from "./frame-events.ts";
 import { scanSessionEvents } from "./session-events.ts";
+import { scanTeamEvents } from "./team-events.ts";
 
 export interface OutboundConfig {
   allowHosts: readonly string[];
@@ -93,6 +94,7 @@ export function startOutboundWebhooks(opts: {
     scanning = scanning
       .then(async () => {
         await enqueue(await scanSessionEvents(db, { lookbackMs: config.lookbackMs }));
+        await enqueue(await scanTeamEvents(db, { lookbackMs: config.lookbackMs }));
         if (config.frameEvents) {
           await enqueue(
             await scanFrameEvents(db, {

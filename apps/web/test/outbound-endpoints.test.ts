@@ -167,7 +167,7 @@ describe("webhook endpoints", () => {
       },
     });
     const queue = new Queue(OUTBOUND_WEBHOOK_QUEUE, {
-      connection: { url: REDIS_URL } as never,
+      connection: redisConnection(REDIS_URL),
       prefix: r.prefix,
     });
     try {

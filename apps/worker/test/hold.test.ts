@@ -2,7 +2,7 @@
 // the worker as a child process against zoom-sim: no write-then-delete within a turn, SIGTERM writes what
 // is held, kill -9 leaves files and rows that a resumed session trims to a consistent newest 3, and a
 // full memory budget makes the worker write early instead of dropping.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   expectFilesMatchRows,
   frameCount,
@@ -23,6 +23,10 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await h?.close();
+});
+// Each test runs its own worker: one left alive by a failed test would take the next test's stream.
+afterEach(async () => {
+  await Promise.all(h.workers.map((w) => w.stop("SIGTERM")));
 });
 
 const describeWorkers = () => h.workers.map((w) => w.describe()).join("\n---\n");

@@ -226,9 +226,9 @@ async function stopIdleCapture(deps: IntakeDeps, teamId: string, rtmsStreamId: s
     const state = await job.getState();
     if (state === "waiting" || state === "delayed" || state === "prioritized")
       await job.remove().catch(() => {});
-    // A worker holds it and is finishing it (its last frames may still be on their way to the database):
-    // that worker marks the session, or its lock expires and the next holder does.
-    if (state === "active") return;
+    // A worker holds it or has just finished it (its last frames may still be on their way to the
+    // database): that worker marks the session, or its lock expires and the next holder does.
+    if (state === "active" || state === "completed") return;
   }
   const open = await deps.db.captureSession.findFirst({
     where: { rtmsStreamId, teamId, state: { notIn: ["STOPPED", "FAILED"] } },

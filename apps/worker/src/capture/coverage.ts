@@ -49,10 +49,6 @@ export class SessionCoverage {
     }
   }
 
-  get mode(): CaptureMode {
-    return this.#o.mode;
-  }
-
   /** State of a resumed session: covered participants stay covered, rotation continues from there. */
   restore(
     participants: readonly { userId: string; videoOn: boolean; everOn: boolean; keptFrames: number }[],

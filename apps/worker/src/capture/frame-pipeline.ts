@@ -147,13 +147,6 @@ export class FramePipeline {
     return this.#policy;
   }
 
-  /** Frames held in memory right now (not yet final). */
-  get heldFrames(): number {
-    let n = 0;
-    for (const list of this.#held.values()) n += list.length;
-    return n;
-  }
-
   /**
    * Writes what is held (the session ends or is released), then ignores further frames. Writes in flight
    * still finish: await settled().

@@ -17,6 +17,7 @@
 import {
   type Db,
   deleteFrames,
+  type FrameInsert,
   insertFrames,
   type Prisma,
   type SessionEventType,
@@ -29,20 +30,13 @@ import { LogSampler } from "./protocol-guard.ts";
 
 export type QuarantineKind = "participant" | "frame" | "eviction" | "session_patch" | "event";
 
-export interface FrameRow {
-  sessionId: string;
+/** A kept frame waiting for its row: @capture/db's FrameInsert, by Zoom user id until the participant row exists. */
+export type FrameRow = Omit<FrameInsert, "participantId"> & {
   zoomUserId: string;
   userName: string;
-  zoomTimestamp: number;
-  storageKey: string;
-  bytes: number;
-  width?: number;
-  height?: number;
-  contentType: string;
-  contentHash: string;
   /** performance.now() when the frame arrived, for the frame-to-row latency. */
   receivedAt: number;
-}
+};
 
 export interface SessionPatch {
   state?: SessionState;

@@ -8,8 +8,6 @@ import type { FrameWriter, ParticipantCamera } from "./frame-writer.ts";
 import type { RoomMatcher } from "./room-matcher.ts";
 import type { StreamParticipant } from "./stream.ts";
 
-type CameraState = ParticipantCamera;
-
 export class SessionParticipants {
   readonly #sessionId: string;
   readonly #writer: FrameWriter;
@@ -18,7 +16,7 @@ export class SessionParticipants {
   readonly #now: () => number;
   readonly #names = new Map<string, string>();
   readonly #roomParticipants = new Set<string>();
-  readonly #cameras = new Map<string, CameraState>();
+  readonly #cameras = new Map<string, ParticipantCamera>();
 
   constructor(o: {
     sessionId: string;
@@ -117,13 +115,13 @@ export class SessionParticipants {
     return [...this.#cameras].filter(([, c]) => c.videoOn).map(([userId]) => userId);
   }
 
-  #camera(userId: string): CameraState {
+  #camera(userId: string): ParticipantCamera {
     return (
       this.#cameras.get(userId) ?? { videoOn: false, firstVideoOnAt: null, videoOnMs: 0, videoOnSince: null }
     );
   }
 
-  #setCamera(p: StreamParticipant, camera: CameraState): void {
+  #setCamera(p: StreamParticipant, camera: ParticipantCamera): void {
     this.#cameras.set(p.userId, camera);
     this.#writer.participant({
       sessionId: this.#sessionId,
@@ -135,7 +133,7 @@ export class SessionParticipants {
   }
 }
 
-function closed(cam: CameraState, now: number): CameraState {
+function closed(cam: ParticipantCamera, now: number): ParticipantCamera {
   const stretch = cam.videoOnSince ? Math.max(0, now - cam.videoOnSince.getTime()) : 0;
   return { ...cam, videoOn: false, videoOnMs: cam.videoOnMs + stretch, videoOnSince: null };
 }

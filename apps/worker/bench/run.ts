@@ -8,18 +8,16 @@
 // Knobs: BENCH_STREAMS, BENCH_KEEPALL_STREAMS, BENCH_SECONDS (30 per phase), BENCH_FACES (8),
 // BENCH_ONLY (A, B or C).
 // Run: pnpm --filter @capture/worker bench (needs DATABASE_URL and Redis, like the tests).
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createInterface } from "node:readline";
-import { generateKeySpec } from "@capture/db";
 import { createTestDatabase } from "@capture/db/testing";
 import { JobQueues, redisConnection } from "@capture/jobs";
 import { type LiveMeeting, startZoomSim } from "@capture/zoom-sim";
 import { runCoveragePhase } from "./coverage.ts";
-import { delta, freePort, histogramQuantile, parseMetrics } from "./metrics.ts";
+import { delta, histogramQuantile } from "./metrics.ts";
+import { startWorkerProcess, warningsByMessage } from "./worker-process.ts";
 
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 200);
 const KEEPALL_STREAMS = Number(process.env.BENCH_KEEPALL_STREAMS ?? 120);
@@ -35,50 +33,23 @@ async function main() {
   const testDb = await createTestDatabase("bench");
   const framesDir = await mkdtemp(path.join(tmpdir(), "worker-bench-"));
   const prefix = `bench-${randomBytes(4).toString("hex")}`;
-  const healthPort = await freePort();
   let interruptions = 0;
   for (const e of ["stream-interrupted", "media-interrupted"]) sim.on(e, () => interruptions++);
 
-  const o = sim.options;
-  const extraArgs = process.env.BENCH_WORKER_ARGS ? process.env.BENCH_WORKER_ARGS.split(" ") : [];
-  const worker: ChildProcess = spawn(process.execPath, [...extraArgs, "--import", "tsx", "src/main.ts"], {
-    cwd: path.resolve(import.meta.dirname, ".."),
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: "production",
-      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "warn",
-      DATABASE_URL: testDb.url,
-      REDIS_URL,
-      QUEUE_PREFIX: prefix,
-      CAPTURE_ENCRYPTION_KEYS: generateKeySpec("b1"),
-      FRAMES_DIR: framesDir,
-      ZOOM_API_BASE: sim.urls.apiBase,
-      ZOOM_OAUTH_BASE: sim.urls.oauthBase,
-      ZOOM_EVENT_WS_BASE: sim.urls.eventWs,
-      RTMS_ALLOWED_HOSTS: "127.0.0.1",
-      ZOOM_CLIENT_ID: o.rtmsApp.clientId,
-      ZOOM_CLIENT_SECRET: o.rtmsApp.clientSecret,
-      HEALTH_PORT: String(healthPort),
-      ...(process.env.UV_THREADPOOL_SIZE ? { UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE } : {}),
-      WORKER_CONCURRENCY: String(Math.max(STREAMS, KEEPALL_STREAMS) + 10),
-      // Every bench stream belongs to the one demo team: lift the per-team cap with the worker's.
-      TEAM_MAX_SESSIONS: String(Math.max(STREAMS, KEEPALL_STREAMS) + 10),
-    },
-    stdio: ["ignore", "pipe", "inherit"],
+  const worker = await startWorkerProcess({
+    sim,
+    databaseUrl: testDb.url,
+    redisUrl: REDIS_URL,
+    queuePrefix: prefix,
+    framesDir,
+    maxSessions: Math.max(STREAMS, KEEPALL_STREAMS) + 10,
+    nodeArgs: process.env.BENCH_WORKER_ARGS ? process.env.BENCH_WORKER_ARGS.split(" ") : [],
   });
-  const workerLogs: string[] = [];
-  createInterface({ input: worker.stdout! }).on("line", (l) => workerLogs.push(l));
-  const base = `http://127.0.0.1:${healthPort}`;
-  const scrape = async () => parseMetrics(await (await fetch(`${base}/metrics`)).text());
+  const workerLogs = worker.logs;
+  const scrape = worker.scrape;
 
   try {
-    for (let i = 0; ; i++) {
-      try {
-        if ((await fetch(`${base}/health`)).ok) break;
-      } catch {}
-      if (i > 300) throw new Error(`worker did not start:\n${workerLogs.join("\n")}`);
-      await sleep(100);
-    }
+    await worker.waitHealthy(30_000);
     const db = testDb.db;
     const team = await db.team.findUniqueOrThrow({ where: { slug: "demo" } });
     await db.team.update({ where: { id: team.id }, data: { captureUnknownMeetings: false } });
@@ -253,14 +224,8 @@ async function main() {
     }
     for (const [what, ok] of checks) console.log(`${ok ? "PASS" : "FAIL"}  ${what}`);
     // What the worker warned about during the run, counted by message (it logs at warn level here).
-    const byMsg = new Map<string, number>();
-    for (const line of workerLogs) {
-      try {
-        const msg = (JSON.parse(line) as { msg?: string }).msg ?? "?";
-        byMsg.set(msg, (byMsg.get(msg) ?? 0) + 1);
-      } catch {}
-    }
-    if (byMsg.size > 0) console.log("worker warnings:", Object.fromEntries(byMsg));
+    const warnings = warningsByMessage(workerLogs);
+    if (Object.keys(warnings).length > 0) console.log("worker warnings:", warnings);
     if (process.env.BENCH_DUMP_LOGS) {
       const seen = new Set<string>();
       for (const line of workerLogs) {
@@ -273,14 +238,11 @@ async function main() {
     }
   } catch (err) {
     // The worker's own last words say more than a failed scrape.
-    console.error(
-      `bench failed; worker exit ${worker.exitCode ?? worker.signalCode ?? "running"}; its last log lines:`,
-    );
+    console.error(`bench failed; worker exit ${worker.exitState()}; its last log lines:`);
     for (const line of workerLogs.slice(-15)) console.error(line.slice(0, 400));
     throw err;
   } finally {
-    worker.kill("SIGTERM");
-    await new Promise((r) => worker.once("exit", r));
+    await worker.stop("SIGTERM");
     const queues = new JobQueues(redisConnection(REDIS_URL), prefix);
     await queues.obliterate();
     await queues.close();

@@ -1,0 +1,118 @@
+// A capture worker as a child process for benches: spawned with tsx against a zoom-sim, its stdout
+// (pino JSON) kept for the report, its /metrics scraped. Several phases start workers with different
+// env (a second worker, another frame store) through `extraEnv`.
+import { type ChildProcess, spawn } from "node:child_process";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { generateKeySpec } from "@capture/db";
+import type { ZoomSim } from "@capture/zoom-sim";
+import { freePort, parseMetrics, type Samples } from "./metrics.ts";
+
+export interface WorkerProcessOptions {
+  sim: ZoomSim;
+  databaseUrl: string;
+  redisUrl: string;
+  /** BullMQ queue prefix; workers sharing one prefix share the capture jobs. */
+  queuePrefix: string;
+  framesDir: string;
+  /** WORKER_CONCURRENCY and TEAM_MAX_SESSIONS (every bench stream is the one demo team's). */
+  maxSessions: number;
+  /** Added last: overrides the defaults above (FRAME_STORE=s3, WORKER_ID, ...). */
+  extraEnv?: Record<string, string>;
+  /** Node flags before `--import tsx` (BENCH_WORKER_ARGS, e.g. --cpu-prof). */
+  nodeArgs?: string[];
+  /** Default: a free loopback port. */
+  healthPort?: number;
+}
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  pid: number;
+  healthPort: number;
+  base: string;
+  /** Every stdout line the worker logged (pino JSON). */
+  logs: string[];
+  scrape(): Promise<Samples>;
+  /** Resolves when /health answers; throws with the worker's logs after `timeoutMs`. */
+  waitHealthy(timeoutMs?: number): Promise<void>;
+  /** SIGTERM (release sessions) or SIGKILL; resolves on exit. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+  /** "running", the exit code or the signal. */
+  exitState(): string;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export async function startWorkerProcess(o: WorkerProcessOptions): Promise<WorkerProcess> {
+  const healthPort = o.healthPort ?? (await freePort());
+  const so = o.sim.options;
+  const child = spawn(process.execPath, [...(o.nodeArgs ?? []), "--import", "tsx", "src/main.ts"], {
+    cwd: path.resolve(import.meta.dirname, ".."),
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: "production",
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "warn",
+      DATABASE_URL: o.databaseUrl,
+      REDIS_URL: o.redisUrl,
+      QUEUE_PREFIX: o.queuePrefix,
+      CAPTURE_ENCRYPTION_KEYS: generateKeySpec("b1"),
+      FRAMES_DIR: o.framesDir,
+      ZOOM_API_BASE: o.sim.urls.apiBase,
+      ZOOM_OAUTH_BASE: o.sim.urls.oauthBase,
+      ZOOM_EVENT_WS_BASE: o.sim.urls.eventWs,
+      RTMS_ALLOWED_HOSTS: "127.0.0.1",
+      ZOOM_CLIENT_ID: so.rtmsApp.clientId,
+      ZOOM_CLIENT_SECRET: so.rtmsApp.clientSecret,
+      HEALTH_PORT: String(healthPort),
+      ...(process.env.UV_THREADPOOL_SIZE ? { UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE } : {}),
+      WORKER_CONCURRENCY: String(o.maxSessions),
+      TEAM_MAX_SESSIONS: String(o.maxSessions),
+      ...o.extraEnv,
+    },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const logs: string[] = [];
+  createInterface({ input: child.stdout! }).on("line", (l) => logs.push(l));
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  const base = `http://127.0.0.1:${healthPort}`;
+  const exitState = () => String(child.exitCode ?? child.signalCode ?? "running");
+  return {
+    child,
+    pid: child.pid ?? -1,
+    healthPort,
+    base,
+    logs,
+    exitState,
+    async scrape() {
+      const res = await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(10_000) });
+      return parseMetrics(await res.text());
+    },
+    async waitHealthy(timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        try {
+          if ((await fetch(`${base}/health`)).ok) return;
+        } catch {}
+        if (Date.now() > deadline || exitState() !== "running")
+          throw new Error(`worker did not start (exit ${exitState()}):\n${logs.join("\n")}`);
+        await sleep(100);
+      }
+    },
+    async stop(signal: NodeJS.Signals = "SIGTERM") {
+      if (exitState() === "running") child.kill(signal);
+      await exited;
+    },
+  };
+}
+
+/** What a worker warned about during a run, counted by message (it logs at warn level in benches). */
+export function warningsByMessage(logs: string[]): Record<string, number> {
+  const byMsg = new Map<string, number>();
+  for (const line of logs) {
+    try {
+      const msg = (JSON.parse(line) as { msg?: string }).msg ?? "?";
+      byMsg.set(msg, (byMsg.get(msg) ?? 0) + 1);
+    } catch {}
+  }
+  return Object.fromEntries(byMsg);
+}

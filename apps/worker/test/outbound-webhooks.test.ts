@@ -353,6 +353,74 @@ describe("session events", () => {
     }
   });
 
+  it("participant.covered: once per participant whose first frame is stored, in EVERYONE mode", async () => {
+    const { team, endpoint } = await teamWithEndpoint("/covered", ["participant.covered"]);
+    const out = start();
+    try {
+      const session = await t.db.captureSession.create({
+        data: {
+          teamId: team.id,
+          rtmsStreamId: `c-${randomBytes(4).toString("hex")}`,
+          meetingUuid: "u==",
+          serverUrls: "ws://x",
+          state: "ACTIVE",
+          captureMode: "EVERYONE",
+        },
+      });
+      const at = new Date(Date.now() - 5_000);
+      // One speaker and three silent cameras, all with a stored frame (EVERYONE mode rotates through
+      // them); a camera that stays off never gets a frame; an erased person is not announced.
+      const rows = [
+        { zoomUserId: "1", name: "Speaker", firstVideoOnAt: at, firstFrameAt: at, frameCount: 5 },
+        { zoomUserId: "2", name: "Silent A", firstVideoOnAt: at, firstFrameAt: at, frameCount: 1 },
+        { zoomUserId: "3", name: "Silent B", firstVideoOnAt: at, firstFrameAt: at, frameCount: 1 },
+        { zoomUserId: "4", name: "Silent C", firstVideoOnAt: at, firstFrameAt: at, frameCount: 2 },
+        { zoomUserId: "5", name: "Camera off", frameCount: 0 },
+        { zoomUserId: "6", name: "erased", firstFrameAt: at, erasedAt: new Date(), frameCount: 0 },
+      ];
+      await t.db.participant.createMany({ data: rows.map((r) => ({ sessionId: session.id, ...r })) });
+      await out.scan();
+      await out.scan();
+      const mine = () => received.filter((r) => r.path === "/covered").map((r) => JSON.parse(r.body));
+      await until(() => mine().length >= 4, "four participant.covered deliveries");
+      // A participant covered later gets theirs on a later scan; the earlier ones are not sent again.
+      const late = await t.db.participant.findFirstOrThrow({
+        where: { sessionId: session.id, zoomUserId: "5" },
+      });
+      await t.db.participant.update({
+        where: { id: late.id },
+        data: { firstVideoOnAt: new Date(), firstFrameAt: new Date(), frameCount: 1 },
+      });
+      await out.scan();
+      await until(() => mine().length >= 5, "the late one");
+      await out.scan();
+      const events = mine();
+      expect(events.map((e) => e.data.participant.name).sort()).toEqual([
+        "Camera off",
+        "Silent A",
+        "Silent B",
+        "Silent C",
+        "Speaker",
+      ]);
+      expect(new Set(events.map((e) => e.id)).size).toBe(5);
+      const speaker = events.find((e) => e.data.participant.name === "Speaker");
+      expect(speaker).toMatchObject({
+        type: "participant.covered",
+        teamId: team.id,
+        data: {
+          session: { id: session.id },
+          participant: { zoomUserId: "1", name: "Speaker" },
+          firstFrameAt: at.toISOString(),
+          captureMode: "EVERYONE",
+        },
+      });
+      expect(typeof speaker.data.participant.id).toBe("string");
+      expect(await t.db.webhookDelivery.count({ where: { endpointId: endpoint.id } })).toBe(5);
+    } finally {
+      await out.close();
+    }
+  });
+
   it("retry.created and room.join_failed reach endpoints that subscribe to them", async () => {
     const { team, endpoint } = await teamWithEndpoint("/ops", ["retry.created", "room.join_failed"]);
     const out = start();

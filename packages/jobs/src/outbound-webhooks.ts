@@ -20,6 +20,7 @@ export const OUTBOUND_EVENT_TYPES = [
   "session.started",
   "session.ended",
   "frame.stored",
+  "participant.covered",
   "retry.created",
   "room.join_failed",
 ] as const;

@@ -7,6 +7,7 @@ import { type ConnectionOptions, type Job, Queue, UnrecoverableError, Worker } f
 import type { Logger } from "../logger.ts";
 import { type DeliverDeps, DeliveryFailed, deliverOnce } from "./deliver.ts";
 import { scanFrameEvents } from "./frame-events.ts";
+import { scanParticipantEvents } from "./participant-events.ts";
 import { scanSessionEvents } from "./session-events.ts";
 import { scanTeamEvents } from "./team-events.ts";
 
@@ -95,6 +96,7 @@ export function startOutboundWebhooks(opts: {
       .then(async () => {
         await enqueue(await scanSessionEvents(db, { lookbackMs: config.lookbackMs }));
         await enqueue(await scanTeamEvents(db, { lookbackMs: config.lookbackMs }));
+        await enqueue(await scanParticipantEvents(db, { lookbackMs: config.lookbackMs }));
         if (config.frameEvents) {
           await enqueue(
             await scanFrameEvents(db, {

@@ -16,27 +16,79 @@ export interface FrameInsert {
   contentHash: string;
 }
 
+export interface InsertFramesOptions {
+  /**
+   * Refuse frames that would take their team past Team.quotaBytes (the worker's capture path). The team
+   * rows are locked in the same statement, so concurrent batches of one team (other workers) are admitted
+   * one after the other against the bytes really stored: storedBytes never passes the quota.
+   */
+  enforceQuota?: boolean;
+}
+
+export interface InsertFramesResult {
+  /** Indexes into the input of frames refused because their team is at its quota (nothing was written). */
+  refusedForQuota: number[];
+}
+
 /**
  * Inserts frames (a replayed frame is skipped by the unique key) and adds what was really inserted to each
- * participant's frame count; the first kept frame also stamps `firstFrameAt`.
+ * participant's frame count; the first kept frame also stamps `firstFrameAt`. Team.storedBytes follows by
+ * the Frame triggers (migration 20261202015000), in this same statement.
  */
-export async function insertFrames(db: Db, f: readonly FrameInsert[]): Promise<void> {
-  if (f.length === 0) return;
-  await db.$executeRaw`
-    WITH ins AS (
-      INSERT INTO "Frame" ("id", "sessionId", "participantId", "zoomTimestamp", "storageKey", "bytes", "width", "height", "contentType", "contentHash")
+export async function insertFrames(
+  db: Db,
+  f: readonly FrameInsert[],
+  options: InsertFramesOptions = {},
+): Promise<InsertFramesResult> {
+  if (f.length === 0) return { refusedForQuota: [] };
+  const quota = options.enforceQuota ?? false;
+  // Each row's ordinal lets the statement answer which input rows it refused.
+  const rows = await db.$queryRaw<{ refused: number }[]>`
+    WITH input AS (
       SELECT * FROM unnest(
         ${f.map(() => randomUUID())}::text[], ${f.map((r) => r.sessionId)}::text[],
         ${f.map((r) => r.participantId)}::text[],
         ${f.map((r) => BigInt(r.zoomTimestamp))}::bigint[], ${f.map((r) => r.storageKey)}::text[],
         ${f.map((r) => r.bytes)}::int[], ${f.map((r) => r.width ?? null)}::int[], ${f.map((r) => r.height ?? null)}::int[],
         ${f.map((r) => r.contentType)}::text[], ${f.map((r) => r.contentHash)}::text[])
+        WITH ORDINALITY AS u(id, "sessionId", "participantId", "zoomTimestamp", "storageKey", bytes, width, height,
+                             "contentType", "contentHash", ord)
+    ), teams AS (
+      -- FOR NO KEY UPDATE returns the latest committed storedBytes after waiting for a concurrent batch.
+      SELECT t.id, t."quotaBytes", t."storedBytes" FROM "Team" t
+      WHERE ${quota} AND t."quotaBytes" IS NOT NULL
+        AND t.id IN (SELECT s."teamId" FROM "CaptureSession" s WHERE s.id IN (SELECT "sessionId" FROM input))
+      ORDER BY t.id FOR NO KEY UPDATE
+    ), candidates AS (
+      -- A replay of a stored frame is neither counted against the quota nor refused (its file is the
+      -- stored frame's own: refusing it would delete that file).
+      SELECT i.*, s."teamId",
+        EXISTS (SELECT 1 FROM "Frame" x WHERE x."sessionId" = i."sessionId"
+                AND x."participantId" = i."participantId" AND x."zoomTimestamp" = i."zoomTimestamp") AS replay
+      -- LEFT: a row naming no session still reaches the INSERT and fails there as a data error.
+      FROM input i LEFT JOIN "CaptureSession" s ON s.id = i."sessionId"
+    ), ranked AS (
+      SELECT c.*, sum(CASE WHEN c.replay THEN 0 ELSE c.bytes END)
+        OVER (PARTITION BY c."teamId" ORDER BY c.ord) AS running
+      FROM candidates c
+    ), decided AS (
+      SELECT r.*, (NOT r.replay AND tm.id IS NOT NULL AND tm."storedBytes" + r.running > tm."quotaBytes") AS over
+      FROM ranked r LEFT JOIN teams tm ON tm.id = r."teamId"
+    ), ins AS (
+      INSERT INTO "Frame" ("id", "sessionId", "participantId", "zoomTimestamp", "storageKey", "bytes", "width", "height", "contentType", "contentHash")
+      SELECT id, "sessionId", "participantId", "zoomTimestamp", "storageKey", bytes, width, height, "contentType", "contentHash"
+      FROM decided WHERE NOT over
       ON CONFLICT ("sessionId", "participantId", "zoomTimestamp") DO NOTHING
       RETURNING "participantId"
-    ), counts AS (SELECT "participantId" AS id, count(*)::int AS n FROM ins GROUP BY 1)
-    UPDATE "Participant" p SET "frameCount" = p."frameCount" + counts.n, "lastSeenAt" = now(),
-      "firstFrameAt" = COALESCE(p."firstFrameAt", now())
-    FROM counts WHERE p.id = counts.id`;
+    ), counts AS (SELECT "participantId" AS id, count(*)::int AS n FROM ins GROUP BY 1
+    ), upd AS (
+      UPDATE "Participant" p SET "frameCount" = p."frameCount" + counts.n, "lastSeenAt" = now(),
+        "firstFrameAt" = COALESCE(p."firstFrameAt", now())
+      FROM counts WHERE p.id = counts.id
+      RETURNING 1
+    )
+    SELECT (ord - 1)::int AS refused FROM decided WHERE over`;
+  return { refusedForQuota: rows.map((r) => r.refused) };
 }
 
 export interface FrameDelete {
@@ -57,4 +109,36 @@ export async function deleteFrames(db: Db, refs: readonly FrameDelete[]): Promis
     ), counts AS (SELECT "participantId" AS id, count(*)::int AS n FROM del GROUP BY 1)
     UPDATE "Participant" p SET "frameCount" = GREATEST(0, p."frameCount" - counts.n)
     FROM counts WHERE p.id = counts.id`;
+}
+
+/**
+ * Recomputes Team.storedBytes from the frame rows (a backstop for the triggers: e.g. rows changed by hand).
+ * The team row is locked before the sum is read, so a batch inserting meanwhile either is in the sum
+ * (committed before) or adds its bytes after (its trigger waits for the lock): nothing is counted twice.
+ * Returns the teams whose figure was wrong, with by how much.
+ */
+export async function reconcileStoredBytes(
+  db: Db,
+  teamId?: string,
+): Promise<{ teamId: string; was: bigint; now: bigint }[]> {
+  const teams = teamId
+    ? [{ id: teamId }]
+    : await db.team.findMany({ select: { id: true }, orderBy: { id: "asc" } });
+  const fixed: { teamId: string; was: bigint; now: bigint }[] = [];
+  for (const t of teams) {
+    const out = await db.$transaction(async (tx) => {
+      const [locked] = await tx.$queryRaw<{ storedBytes: bigint }[]>`
+        SELECT "storedBytes" FROM "Team" WHERE id = ${t.id} FOR NO KEY UPDATE`;
+      if (!locked) return undefined;
+      const [sum] = await tx.$queryRaw<{ bytes: bigint }[]>`
+        SELECT COALESCE(sum(f.bytes), 0)::bigint AS bytes
+        FROM "Frame" f JOIN "CaptureSession" s ON s.id = f."sessionId" WHERE s."teamId" = ${t.id}`;
+      const now = sum?.bytes ?? 0n;
+      if (now === locked.storedBytes) return undefined;
+      await tx.$executeRaw`UPDATE "Team" SET "storedBytes" = ${now} WHERE id = ${t.id}`;
+      return { teamId: t.id, was: locked.storedBytes, now };
+    });
+    if (out) fixed.push(out);
+  }
+  return fixed;
 }

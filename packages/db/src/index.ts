@@ -10,7 +10,15 @@ export {
   SecretContext,
 } from "./crypto.ts";
 export { DbError, type DbErrorCode } from "./errors.ts";
-export { deleteFrames, type FrameDelete, type FrameInsert, insertFrames } from "./frames.ts";
+export {
+  deleteFrames,
+  type FrameDelete,
+  type FrameInsert,
+  type InsertFramesOptions,
+  type InsertFramesResult,
+  insertFrames,
+  reconcileStoredBytes,
+} from "./frames.ts";
 export type {
   AuditEvent,
   CaptureSession,
@@ -24,6 +32,7 @@ export type {
   SessionEvent,
   Team,
   User,
+  WorkerDiskState,
   ZoomApp,
   ZoomRoom,
 } from "./generated/client.ts";
@@ -40,3 +49,16 @@ export {
   retentionAuditId,
   retentionCandidates,
 } from "./retention.ts";
+export {
+  addSessionDrops,
+  type DiskStateReport,
+  type DiskSweepRun,
+  deleteFramesForDisk,
+  lowDiskWorkers,
+  type OldFrame,
+  oldestFrames,
+  purgeSessionFrames,
+  reportDiskState,
+  type TeamUsage,
+  teamsWithQuota,
+} from "./storage.ts";

@@ -20,6 +20,7 @@ import {
   createTestDatabase,
   makeJpeg,
   REDIS_URL,
+  readZipEntries,
   type TestDatabase,
   testKeyring,
   testRedis,
@@ -29,6 +30,7 @@ let t: TestDatabase;
 let r: Awaited<ReturnType<typeof testRedis>>;
 let queues: JobQueues;
 let dir: string;
+let store: LocalDiskFrameStore;
 let rt: ApiRuntime;
 let ownerA: Member;
 let ownerB: Member;
@@ -61,7 +63,7 @@ beforeAll(async () => {
   [t, r] = await Promise.all([createTestDatabase("apiv1"), testRedis()]);
   dir = await mkdtemp(path.join(tmpdir(), "api-v1-"));
   queues = new JobQueues(redisConnection(REDIS_URL), r.prefix);
-  const store = new LocalDiskFrameStore({ rootDir: dir });
+  store = new LocalDiskFrameStore({ rootDir: dir });
   rt = {
     db: t.db,
     keyring: testKeyring(),
@@ -364,6 +366,142 @@ describe("sessions and frames", () => {
   });
 });
 
+describe("session export", () => {
+  it("streams every participant's frames as a zip, folder per person, byte for byte, audited", async () => {
+    const { session, participant } = await createCapturedSession(t.db, ownerA.teamId, { frames: 0 });
+    const second = await t.db.participant.create({
+      data: { sessionId: session.id, zoomUserId: "33554432", name: "Grace / Hopper" },
+    });
+    // A participant with no frames gets no folder.
+    await t.db.participant.create({ data: { sessionId: session.id, zoomUserId: "9", name: "Nobody" } });
+    const written = new Map<string, Buffer>();
+    for (const [p, name, n] of [
+      [participant, "Ada", 3],
+      [second, "Grace", 2],
+    ] as const) {
+      for (let k = 0; k < n; k++) {
+        const img = await makeJpeg(64, 48, 10 + k + n);
+        const ts = 1_700_000_100_000 + k * 200;
+        const put = await store.put(
+          { sessionKey: session.id, userName: name, userId: p.zoomUserId, timestamp: ts, format: "jpg" },
+          img,
+        );
+        await t.db.frame.create({
+          data: {
+            sessionId: session.id,
+            participantId: p.id,
+            zoomTimestamp: BigInt(ts),
+            storageKey: put.storageKey,
+            bytes: img.length,
+            contentHash: "0".repeat(64),
+          },
+        });
+        written.set(`${p.name.replace(/[^A-Za-z0-9_-]+/g, "_")}_${p.zoomUserId}/${ts}.jpg`, img);
+      }
+      await t.db.participant.update({ where: { id: p.id }, data: { frameCount: n } });
+    }
+    const res = await call(`/sessions/${session.id}/export.zip`, tok.read);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("application/zip");
+    expect(res.headers.get("content-disposition")).toMatch(/^attachment; filename="[A-Za-z0-9_-]+\.zip"$/);
+    // Streamed: the body is a stream the handler did not buffer first.
+    expect(res.body).toBeInstanceOf(ReadableStream);
+    const entries = readZipEntries(Buffer.from(await res.arrayBuffer()));
+    expect(entries.map((e) => e.name).sort()).toEqual([...written.keys()].sort());
+    for (const e of entries) expect(e.data.equals(written.get(e.name)!), e.name).toBe(true);
+    const audit = await t.db.auditEvent.findMany({
+      where: { action: "frames.export", targetType: "session", targetId: session.id },
+    });
+    expect(audit).toHaveLength(1);
+    expect(audit[0]!.actorUserId).toBe(ownerA.userId);
+    expect(audit[0]!.data).toMatchObject({ frames: 5, via: "api" });
+    // Another team's session is a 404 and leaves no audit row.
+    const other = await call(`/sessions/${ids.sessionB}/export.zip`, tok.read);
+    expect(other.status).toBe(404);
+    expect((await body(other)).error.code).toBe("NOT_FOUND");
+    expect(await t.db.auditEvent.count({ where: { action: "frames.export", targetId: ids.sessionB } })).toBe(
+      0,
+    );
+  });
+});
+
+describe("meetings CRUD", () => {
+  const send = (p: string, token: string, method: string, payload: unknown) =>
+    call(p, token, {
+      method,
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(payload),
+    });
+
+  it("PATCH changes capture mode, frame policy and rooms, one field at a time; DELETE removes", async () => {
+    const roomB = await t.db.zoomRoom.create({
+      data: { teamId: ownerA.teamId, zoomRoomId: "zr-2", name: "Atrium" },
+    });
+    const created = await body(
+      await send("/meetings", tok.both, "POST", {
+        name: "Patchable",
+        meetingNumber: "44455566677",
+        passcode: "abc123",
+        framePolicy: { kind: "interval", everyMs: 5000 },
+        roomIds: [ids.room],
+        roomLeaveDelaySec: 90,
+        captureMode: "SPEAKER",
+      }),
+    );
+    const url = `/meetings/${created.id}`;
+    const mode = await send(url, tok.both, "PATCH", { captureMode: "EVERYONE", coverageDwellMs: 6000 });
+    expect(mode.status).toBe(200);
+    expect(await body(mode)).toMatchObject({
+      name: "Patchable",
+      meetingNumber: "44455566677",
+      hasPasscode: true,
+      framePolicy: { kind: "interval", everyMs: 5000 },
+      roomIds: [ids.room],
+      roomLeaveDelaySec: 90,
+      captureMode: "EVERYONE",
+      coverageDwellMs: 6000,
+    });
+    const policy = await body(await send(url, tok.both, "PATCH", { framePolicy: { kind: "firstN", n: 5 } }));
+    expect(policy).toMatchObject({ framePolicy: { kind: "firstN", n: 5 }, captureMode: "EVERYONE" });
+    const rooms = await body(await send(url, tok.both, "PATCH", { roomIds: [roomB.id, ids.room] }));
+    expect([...rooms.roomIds].sort()).toEqual([roomB.id, ids.room].sort());
+    expect(rooms).toMatchObject({ framePolicy: { kind: "firstN", n: 5 }, hasPasscode: true });
+    const cleared = await body(await send(url, tok.both, "PATCH", { roomIds: [], framePolicy: null }));
+    expect(cleared).toMatchObject({ roomIds: [], framePolicy: null, captureMode: "EVERYONE" });
+    // Each change is audited as a portal edit would be.
+    expect(await t.db.auditEvent.count({ where: { action: "meeting.update", targetId: created.id } })).toBe(
+      4,
+    );
+
+    for (const [payload, code] of [
+      [{}, "VALIDATION"],
+      [{ captureMode: "SOMETIMES" }, "VALIDATION"],
+      [{ framePolicy: { kind: "firstN", n: 0 } }, "VALIDATION"],
+      [{ roomIds: [ids.room], colour: "red" }, "VALIDATION"],
+    ] as const) {
+      const res = await send(url, tok.both, "PATCH", payload);
+      expect(res.status, JSON.stringify(payload)).toBe(400);
+      expect((await body(res)).error.code).toBe(code);
+    }
+    // Another team's rooms are not pickable; another team's meeting is a 404; a read token is refused.
+    const foreignRoom = await t.db.zoomRoom.create({
+      data: { teamId: ownerB.teamId, zoomRoomId: "zr-b", name: "Theirs" },
+    });
+    expect((await send(url, tok.both, "PATCH", { roomIds: [foreignRoom.id] })).status).toBe(400);
+    expect((await send(url, tok.b, "PATCH", { captureMode: "SPEAKER" })).status).toBe(404);
+    expect((await send(url, tok.read, "PATCH", { captureMode: "SPEAKER" })).status).toBe(403);
+    expect((await body(await call(url, tok.read))).captureMode).toBe("EVERYONE");
+
+    const del = await call(url, tok.both, { method: "DELETE" });
+    expect(del.status).toBe(204);
+    expect((await call(url, tok.read)).status).toBe(404);
+    expect((await call(url, tok.both, { method: "DELETE" })).status).toBe(404);
+    expect(await t.db.auditEvent.count({ where: { action: "meeting.delete", targetId: created.id } })).toBe(
+      1,
+    );
+  });
+});
+
 describe("the OpenAPI document", () => {
   it("is a valid OpenAPI 3.1 document", async () => {
     const res = await call("/openapi.json", null);
@@ -402,7 +540,7 @@ describe("the OpenAPI document", () => {
     }
     // Deletes last, so the objects other operations read still exist.
     ops.sort((a, b) => Number(a.method === "delete") - Number(b.method === "delete"));
-    expect(ops.length).toBe(14);
+    expect(ops.length).toBe(16);
     for (const { path: p, method, op } of ops) {
       const url = p.replace(/\{(\w+)\}/g, (_, name: string) => values[name]!);
       const example = op.requestBody?.content["application/json"]?.example;

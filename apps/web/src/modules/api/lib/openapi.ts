@@ -66,7 +66,19 @@ export function openApiDocument(): Json {
         : spec.contentType
           ? { [spec.contentType]: { schema: { type: "string", contentMediaType: spec.contentType } } }
           : undefined;
-      responses[status] = { description: spec.description, ...(content ? { content } : {}) };
+      const headers = spec.headers
+        ? Object.fromEntries(
+            Object.entries(spec.headers).map(([name, description]) => [
+              name,
+              { description, schema: { type: "string" } },
+            ]),
+          )
+        : undefined;
+      responses[status] = {
+        description: spec.description,
+        ...(content ? { content } : {}),
+        ...(headers ? { headers } : {}),
+      };
     }
     const op: Json = {
       operationId: r.operationId,

@@ -2,12 +2,16 @@
 // answers, and its handler. The dispatcher (handler.ts) validates with these schemas and the OpenAPI
 // document (openapi.ts) is generated from the same objects. Handlers reuse the portal's team-scoped
 // library functions, so another team's id is a 404 here exactly as in the portal.
+import { Readable } from "node:stream";
 import type { ApiScope, Db, Keyring } from "@capture/db";
 import type { JobQueues } from "@capture/jobs";
+import type { Logger } from "pino";
 import type { z } from "zod";
+import { recordAudit } from "~/modules/audit/lib/audit.ts";
 import type { FrameFiles } from "~/modules/gallery/lib/frame-files.ts";
 import { decideRange, etagMatches, readFrameImage } from "~/modules/gallery/lib/frame-image.ts";
 import { getFrame, getParticipant } from "~/modules/gallery/lib/frames.ts";
+import { sessionZip } from "~/modules/gallery/lib/zip.ts";
 import {
   createMeeting,
   deleteMeeting,
@@ -27,6 +31,7 @@ export interface ApiDeps {
   keyring: Keyring;
   frameStore: FrameFiles;
   queues: Pick<JobQueues, "addRoomsJob" | "addCapture" | "capture">;
+  log?: Pick<Logger, "warn" | "error">;
 }
 
 export interface ApiContext<P, Q, B> {
@@ -53,7 +58,7 @@ export interface ApiRoute<
   B extends z.ZodType = z.ZodType,
 > {
   operationId: string;
-  method: "GET" | "POST" | "PUT" | "DELETE";
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   /** OpenAPI template, relative to /api/v1: "/sessions/{sessionId}". */
   path: string;
   summary: string;
@@ -142,6 +147,23 @@ const meetingInput = (b: z.output<typeof S.MeetingWrite>) => ({
   framePolicy: b.framePolicy ?? null,
   roomIds: b.roomIds ?? [],
   roomLeaveDelaySec: b.roomLeaveDelaySec ?? 30,
+  ...(b.captureMode === undefined ? {} : { captureMode: b.captureMode }),
+  ...(b.coverageDwellMs === undefined ? {} : { dwellSec: b.coverageDwellMs / 1000 }),
+});
+
+/** MeetingPatch over the stored meeting: what is absent keeps its stored value. */
+const mergedMeetingInput = (
+  m: Awaited<ReturnType<typeof getMeeting>>,
+  b: z.output<typeof S.MeetingPatch>,
+) => ({
+  name: b.name ?? m.name,
+  meetingNumber: b.meetingNumber ?? m.meetingNumber,
+  passcode: b.passcode ?? "",
+  clearPasscode: b.clearPasscode ?? false,
+  framePolicy:
+    b.framePolicy === undefined ? (m.framePolicy as Record<string, unknown> | null) : b.framePolicy,
+  roomIds: b.roomIds ?? m.rooms.map((r) => r.id),
+  roomLeaveDelaySec: b.roomLeaveDelaySec ?? m.roomLeaveDelaySec,
   ...(b.captureMode === undefined ? {} : { captureMode: b.captureMode }),
   ...(b.coverageDwellMs === undefined ? {} : { dwellSec: b.coverageDwellMs / 1000 }),
 });
@@ -235,6 +257,49 @@ export const API_ROUTES: ApiRoute[] = [
         events: s.events.map((e) => ({ at: iso(e.at)!, type: e.type, zoomUserId: e.zoomUserId })),
       };
       return { json };
+    },
+  }),
+  route({
+    operationId: "exportSession",
+    method: "GET",
+    path: "/sessions/{sessionId}/export.zip",
+    summary:
+      "Every frame of the session as a zip, streamed: one folder per participant (<name>_<zoomUserId>/<zoomTimestamp>.jpg); audited as an export",
+    tag: "sessions",
+    scope: "READ",
+    params: S.SessionIdParams,
+    responses: {
+      200: {
+        description: "The zip, streamed as it is written",
+        contentType: "application/zip",
+        headers: { "Content-Disposition": 'attachment; filename="<meeting>_<day>_<id>.zip"' },
+      },
+      ...NOT_FOUND,
+      ...COMMON,
+    },
+    async handle({ deps, principal, params, ip }) {
+      const zip = await sessionZip(
+        { db: deps.db, store: deps.frameStore, ...(deps.log ? { log: deps.log } : {}) },
+        principal.teamId,
+        params.sessionId,
+      );
+      // As the portal's download: one audit row per export, in the name of the token's creator.
+      await recordAudit(deps.db, {
+        teamId: principal.teamId,
+        actorUserId: principal.createdByUserId,
+        action: "frames.export",
+        targetType: "session",
+        targetId: params.sessionId,
+        data: { frames: zip.frameCount, via: "api", tokenId: principal.tokenId },
+        ip,
+      });
+      return new Response(Readable.toWeb(zip.stream) as ReadableStream, {
+        headers: {
+          "Content-Type": "application/zip",
+          "Content-Disposition": `attachment; filename="${zip.filename}"`,
+          "Cache-Control": "private, no-store",
+        },
+      });
     },
   }),
   route({
@@ -434,6 +499,38 @@ export const API_ROUTES: ApiRoute[] = [
     },
     async handle({ deps, principal, params, body, ip }) {
       await updateMeeting(deps, principalAsMember(principal), params.meetingId, meetingInput(body), ip);
+      return { json: meetingJson(await getMeeting(deps.db, principal.teamId, params.meetingId)) };
+    },
+  }),
+  route({
+    operationId: "updateMeeting",
+    method: "PATCH",
+    path: "/meetings/{meetingId}",
+    summary:
+      "Change some of a meeting's settings (capture mode, frame policy, rooms, ...); absent fields keep their stored values",
+    tag: "meetings",
+    scope: "WRITE",
+    params: S.MeetingIdParams,
+    body: S.MeetingPatch,
+    bodyExample: { captureMode: "EVERYONE", coverageDwellMs: 5000, framePolicy: null },
+    responses: {
+      200: { description: "Updated", schema: S.Meeting },
+      400: E("Invalid body"),
+      409: E("That meeting number is already registered"),
+      ...NOT_FOUND,
+      ...COMMON,
+    },
+    async handle({ deps, principal, params, body, ip }) {
+      // Read, merge, write: two PATCHes racing on one meeting end as whichever wrote last, field by field
+      // of the stored row, as two portal edits would.
+      const stored = await getMeeting(deps.db, principal.teamId, params.meetingId);
+      await updateMeeting(
+        deps,
+        principalAsMember(principal),
+        params.meetingId,
+        mergedMeetingInput(stored, body),
+        ip,
+      );
       return { json: meetingJson(await getMeeting(deps.db, principal.teamId, params.meetingId)) };
     },
   }),

@@ -164,6 +164,12 @@ export const MeetingWrite = z
   .strict()
   .meta({ id: "MeetingWrite" });
 
+/** PATCH changes only what is given; at least one field. */
+export const MeetingPatch = MeetingWrite.partial()
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, { message: "Send at least one field to change" })
+  .meta({ id: "MeetingPatch" });
+
 export const Room = z
   .object({
     id: z.string(),

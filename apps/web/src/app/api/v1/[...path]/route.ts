@@ -35,4 +35,5 @@ async function handle(req: Request): Promise<Response> {
 export const GET = handle;
 export const POST = handle;
 export const PUT = handle;
+export const PATCH = handle;
 export const DELETE = handle;

@@ -88,6 +88,37 @@ export const EnvSchema = z.object({
   RETENTION_SWEEP_MS: int(0, 7 * 86_400_000).default(900_000),
   /** Frames per retention batch: one query, that many object deletes, one transaction of rows. */
   RETENTION_BATCH_SIZE: int(1, 10_000).default(500),
+  /**
+   * The low-disk guard of the local frame store (FRAME_STORE=local): below this much free space no new
+   * frame is written (counted as low_disk). The floor is the larger of the bytes and the percent.
+   */
+  LOCAL_STORE_MIN_FREE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(1024 ** 3),
+  LOCAL_STORE_MIN_FREE_PERCENT: z.coerce.number().min(0).max(90).default(0),
+  /** How often the free space is read (and reported to the portal); writes in between are subtracted. */
+  LOCAL_STORE_CHECK_MS: int(100, 600_000).default(10_000),
+  /** Opt-in, as Frigate does: delete the oldest frames (any team, audited) to stay above the floor. */
+  LOCAL_STORE_DELETE_OLDEST: z
+    .enum(["true", "false", "1", "0", ""])
+    .default("false")
+    .transform((v) => v === "true" || v === "1"),
+  /** Delete-oldest starts under floor + headroom and stops once free space is back to floor + 2 x headroom. */
+  LOCAL_STORE_DELETE_HEADROOM_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(256 * 1024 ** 2),
+  /**
+   * Tests and drills only: read the free space from this JSON file instead of statfs. `{"freeBytes": n,
+   * "totalBytes": n}` is taken as is; `{"capacityBytes": n}` simulates a disk of that size holding only
+   * the frame store (free = capacity - bytes under FRAMES_DIR).
+   */
+  LOCAL_STORE_DISK_READING_FILE: optionalText,
+  /** How often teams' stored bytes are re-read for the capture path's quota check (the database is exact). */
+  QUOTA_REFRESH_MS: int(100, 600_000).default(2_000),
   /** Outbound webhooks: hosts that may be http and loopback/private (e.g. 127.0.0.1 in tests); else none. */
   OUTBOUND_WEBHOOK_ALLOW_HOSTS: z.string().default(""),
   /** Tries per delivery and the first retry delay, doubling (12 x from 30 s: about 17 hours in all). */

@@ -8,7 +8,9 @@ export type FrameDropReason =
   | "store_error" // the frame store refused the write
   | "backlog" // the store fell behind the stream; refused to bound memory
   | "decode_error" // the base64 was not an image
-  | "not_image"; // not a JPEG/PNG of sane size and dimensions (capture_frames_rejected_total says why)
+  | "not_image" // not a JPEG/PNG of sane size and dimensions (capture_frames_rejected_total says why)
+  | "quota" // the session's team is at its storage quota (Team.quotaBytes)
+  | "low_disk"; // the worker's local frame store is below its free-space floor
 
 export class Metrics {
   readonly registry = new Registry();
@@ -178,6 +180,28 @@ export class Metrics {
     name: "capture_zoom_credentials_ok",
     help: "Per team: 1 when its Server-to-Server credentials got a token at the last check, else 0",
     labelNames: ["team_id"] as const,
+    registers: [this.registry],
+  });
+
+  // Storage limits (issue 13): the low-disk guard of the local store.
+  readonly localStoreLowDisk = new Gauge({
+    name: "capture_local_store_low_disk",
+    help: "1 while the local frame store's free space is below its floor (new frames are not written)",
+    registers: [this.registry],
+  });
+  readonly localStoreFreeBytes = new Gauge({
+    name: "capture_local_store_free_bytes",
+    help: "Free bytes of the local frame store's disk at the last reading, less what was written since",
+    registers: [this.registry],
+  });
+  readonly localStoreFloorBytes = new Gauge({
+    name: "capture_local_store_floor_bytes",
+    help: "The free-space floor below which capture stops writing (LOCAL_STORE_MIN_FREE_*)",
+    registers: [this.registry],
+  });
+  readonly lowDiskDeletedFrames = new Counter({
+    name: "capture_low_disk_deleted_frames_total",
+    help: "Oldest frames (any team) deleted by LOCAL_STORE_DELETE_OLDEST to stay above the floor",
     registers: [this.registry],
   });
 

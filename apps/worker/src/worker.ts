@@ -12,6 +12,7 @@ import { FrameWriter } from "./capture/frame-writer.ts";
 import { CAPTURE_MAX_STALLED_COUNT, CaptureRunners } from "./capture/processor.ts";
 import { rtmsStreamOpener } from "./capture/rtms-stream.ts";
 import { StoreBacklog } from "./capture/session-runner.ts";
+import { startStorageGuard } from "./capture/storage-guard.ts";
 import type { OpenStreamSession } from "./capture/stream.ts";
 import { TeamSlots } from "./capture/team-slots.ts";
 import type { Env } from "./env.ts";
@@ -54,7 +55,17 @@ export async function startWorker(
   const queues = new JobQueues(connection, prefix);
   const metrics = new Metrics();
   // FRAME_STORE picks local disk or S3, as in the portal. A relative FRAMES_DIR means <repo>/FRAMES_DIR.
-  const store = createFrameStore(frameStoreConfigFromEnv(env, resolveFromRepoRoot(env.FRAMES_DIR)));
+  const localRootDir = resolveFromRepoRoot(env.FRAMES_DIR);
+  const store = createFrameStore(frameStoreConfigFromEnv(env, localRootDir));
+  // Team quotas and the local store's low-disk guard (issue 13), read before any capture starts.
+  const storage = await startStorageGuard({
+    env,
+    localRootDir,
+    db,
+    store,
+    metrics,
+    log: log.child({ component: "storage" }),
+  });
   const writer = new FrameWriter({
     db,
     log: log.child({ component: "frame-writer" }),
@@ -110,6 +121,7 @@ export async function startWorker(
     allowedHosts: env.RTMS_ALLOWED_HOSTS,
     backlog: new StoreBacklog(env.STORE_BACKLOG_BYTES),
     frameHoldMs: env.FRAME_HOLD_MS,
+    storage: storage.guard,
     onMediaReady: async (session) => {
       await enqueueRoomJoins(roomsDeps, session);
     },
@@ -273,6 +285,7 @@ export async function startWorker(
         await leases.close();
         await outbound.close();
         await writer.close();
+        await storage.close();
         await controlBus.close();
         await queues.close();
         redis.disconnect();

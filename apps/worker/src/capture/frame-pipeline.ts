@@ -22,6 +22,7 @@ import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import type { FrameWriter } from "./frame-writer.ts";
 import type { SessionParticipants } from "./participants.ts";
+import type { StorageDropReason, StorageGate } from "./storage-guard.ts";
 import type { StreamFrame } from "./stream.ts";
 
 /**
@@ -82,6 +83,8 @@ export interface FramePipelineDeps {
   backlog: StoreBacklog;
   /** How long a keep-newest candidate may stay in memory before it is written (FRAME_HOLD_MS). */
   holdMs: number;
+  /** Team quota and low-disk guard (storage-guard.ts); none = no storage limit. */
+  storage?: StorageGate;
 }
 
 export interface FramePipelineHooks {
@@ -102,6 +105,7 @@ interface Held {
 export class FramePipeline {
   readonly #d: FramePipelineDeps;
   readonly #sessionId: string;
+  readonly #teamId: string;
   readonly #decider: FrameDecider;
   readonly #policy: FramePolicy;
   readonly #holds: boolean;
@@ -121,6 +125,7 @@ export class FramePipeline {
   #lastOnScreen?: string;
   #timer?: NodeJS.Timeout;
   #backlogDrops = 0;
+  #storageDrops = 0;
   #rejections = 0;
   #closed = false;
 
@@ -128,6 +133,8 @@ export class FramePipeline {
     deps: FramePipelineDeps,
     o: {
       sessionId: string;
+      /** The session's team: its storage quota applies. */
+      teamId?: string;
       decider: FrameDecider;
       participants: SessionParticipants;
       hooks?: FramePipelineHooks;
@@ -135,6 +142,7 @@ export class FramePipeline {
   ) {
     this.#d = deps;
     this.#sessionId = o.sessionId;
+    this.#teamId = o.teamId ?? "";
     this.#decider = o.decider;
     this.#policy = o.decider.policy;
     this.#holds = this.#policy.kind === "seed";
@@ -171,6 +179,13 @@ export class FramePipeline {
     // Too big to be a frame we would keep: refused before any memory is spent on it.
     if (estimateDecodedBytes(frame.base64Length) > DEFAULT_IMAGE_LIMITS.maxBytes) {
       metrics.framesDropped.inc({ reason: "not_image" });
+      return;
+    }
+    // Past the team's quota or under the disk's floor: dropped before the policy sees it, so a keep-newest
+    // policy does not evict stored frames in favour of frames that will never be written.
+    const blocked = this.#d.storage?.blocked(this.#teamId);
+    if (blocked) {
+      this.#dropStorage(blocked);
       return;
     }
     const cost = frame.base64Length;
@@ -249,16 +264,22 @@ export class FramePipeline {
       await Promise.allSettled([...this.#writes.values(), ...this.#deleting]);
   }
 
-  /** Stream revoked: Zoom's rule is that what was captured must go, files and rows. */
-  async purge(): Promise<void> {
+  /**
+   * Stream revoked: Zoom's rule is that what was captured must go, files and rows. Says what went: the
+   * objects listed under the session before the delete, and the rows with their bytes.
+   */
+  async purge(): Promise<{ objects: number; frames: number; bytes: number }> {
     for (const list of this.#held.values())
       for (const h of list) this.#d.backlog.release(h.cost, { written: false });
     this.#held.clear();
     this.#evictStored.clear();
     await this.settled();
-    this.#d.writer.purgeSession(this.#sessionId);
+    const rows = this.#d.writer.purgeSession(this.#sessionId);
     this.#keys.clear();
+    let objects = 0;
+    for await (const _ of this.#d.store.list(`${this.#sessionId}/`)) objects++;
     await this.#d.store.deleteSession(this.#sessionId);
+    return { objects, ...(await rows) };
   }
 
   /** A kept frame the policy no longer wants: forgotten if still held, deleted after the next flush if stored. */
@@ -339,6 +360,13 @@ export class FramePipeline {
       }
       return;
     }
+    const refused = this.#d.storage?.reserve(this.#teamId, bytes.byteLength);
+    if (refused) {
+      this.#decider.discard(ref);
+      this.#hooks.evicted?.(frame.userId, 1);
+      this.#dropStorage(refused);
+      return;
+    }
     const userName = this.#participants.nameFor(frame);
     let storageKey: string;
     try {
@@ -354,6 +382,7 @@ export class FramePipeline {
         bytes,
       ));
     } catch (err) {
+      this.#d.storage?.settle(bytes.byteLength);
       this.#decider.discard(ref);
       this.#hooks.evicted?.(frame.userId, 1);
       metrics.framesDropped.inc({ reason: "store_error" });
@@ -363,6 +392,7 @@ export class FramePipeline {
       );
       return;
     }
+    this.#d.storage?.settle(bytes.byteLength);
     if (this.#holds) this.#keys.set(refKey(ref), storageKey);
     this.#hooks.stored?.(frame.userId);
     this.#participants.seenInFrame(frame);
@@ -399,6 +429,20 @@ export class FramePipeline {
       await store
         .delete(storageKey)
         .catch((err) => log.warn({ err, storageKey }, "could not delete an evicted frame"));
+    }
+  }
+
+  /** Counted by reason in the metric and on the session row (the session page shows it). */
+  #dropStorage(reason: StorageDropReason) {
+    this.#d.metrics.framesDropped.inc({ reason });
+    this.#d.writer.countDropped(this.#sessionId, reason);
+    if (this.#storageDrops++ % 500 === 0) {
+      this.#d.log.warn(
+        { reason, dropped: this.#storageDrops, teamId: this.#teamId },
+        reason === "quota"
+          ? "team storage quota reached: frames not stored"
+          : "local frame store below its free-space floor: frames not stored",
+      );
     }
   }
 

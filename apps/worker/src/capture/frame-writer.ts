@@ -15,11 +15,13 @@
 // is written. A participant row that is refused takes its frames with it. A connection error still means
 // "keep everything and retry".
 import {
+  addSessionDrops,
   type Db,
   deleteFrames,
   type FrameInsert,
   insertFrames,
   type Prisma,
+  purgeSessionFrames,
   type SessionEventType,
   type SessionState,
 } from "@capture/db";
@@ -27,6 +29,7 @@ import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import { isDataError, sqlState } from "./db-errors.ts";
 import { LogSampler } from "./protocol-guard.ts";
+import type { StorageDropReason } from "./storage-guard.ts";
 
 export type QuarantineKind = "participant" | "frame" | "eviction" | "session_patch" | "event";
 
@@ -103,7 +106,10 @@ export class FrameWriter {
   /** Insertion order is age order: overflow drops from the front. */
   #frames = new Map<string, FrameRow>();
   #evictions: FrameRef[] = [];
-  #purges = new Set<string>();
+  /** Revoked sessions whose rows must go, with who waits for the counts. */
+  #purges = new Map<string, { resolve: (n: { frames: number; bytes: number }) => void }[]>();
+  /** Frames not stored for a storage limit, per session, not yet added to the session row. */
+  #drops = new Map<string, { quota: number; lowDisk: number }>();
   #events: EventRow[] = [];
   #participants = new Map<string, ParticipantTouch>();
   #patches = new Map<string, SessionPatch>();
@@ -183,8 +189,11 @@ export class FrameWriter {
     this.#schedule();
   }
 
-  /** Stream revoked: forget what is buffered for the session and delete every Frame row it has. */
-  purgeSession(sessionId: string) {
+  /**
+   * Stream revoked: forget what is buffered for the session and delete every Frame row it has. Resolves
+   * with what the delete removed once it has committed.
+   */
+  purgeSession(sessionId: string): Promise<{ frames: number; bytes: number }> {
     for (const [k, f] of this.#frames) {
       if (f.sessionId === sessionId) {
         this.#frames.delete(k);
@@ -192,7 +201,21 @@ export class FrameWriter {
       }
     }
     this.#evictions = this.#evictions.filter((e) => e.sessionId !== sessionId);
-    this.#purges.add(sessionId);
+    const done = new Promise<{ frames: number; bytes: number }>((resolve) => {
+      const waiting = this.#purges.get(sessionId) ?? [];
+      waiting.push({ resolve });
+      this.#purges.set(sessionId, waiting);
+    });
+    this.#schedule();
+    return done;
+  }
+
+  /** A frame the capture path did not store for a storage limit: counted on its session's row. */
+  countDropped(sessionId: string, reason: StorageDropReason, n = 1) {
+    const d = this.#drops.get(sessionId) ?? { quota: 0, lowDisk: 0 };
+    if (reason === "quota") d.quota += n;
+    else d.lowDisk += n;
+    this.#drops.set(sessionId, d);
     this.#schedule();
   }
 
@@ -236,7 +259,8 @@ export class FrameWriter {
       this.#events.length > 0 ||
       this.#participants.size > 0 ||
       this.#patches.size > 0 ||
-      this.#purges.size > 0
+      this.#purges.size > 0 ||
+      this.#drops.size > 0
     );
   }
 
@@ -292,6 +316,7 @@ export class FrameWriter {
       await this.#writeFrames(db, metrics);
       await this.#writeEvictions(db);
       await this.#writePurges(db);
+      await this.#writeDrops(db);
       await this.#writePatches(db);
       await this.#writeEvents(db);
       if (this.#failures > 0) log.info({ failures: this.#failures }, "database writes recovered");
@@ -391,24 +416,35 @@ export class FrameWriter {
       }
       if (batch.length === 0) return;
       left -= batch.length;
+      // Frames the database refused for their team's quota (insertFrames admits them exactly, in SQL).
+      const overQuota = new Set<FrameRow>();
       await this.#isolate(
         "frame",
         batch,
-        (part) =>
-          insertFrames(
+        async (part) => {
+          const { refusedForQuota } = await insertFrames(
             db,
             part.map(([, r]) => ({
               ...r,
               participantId: this.#participantIds.get(key(r.sessionId, r.zoomUserId))!,
             })),
-          ),
+            { enforceQuota: true },
+          );
+          for (const i of refusedForQuota) overQuota.add(part[i]![1]);
+        },
         (written) => {
           const now = performance.now();
+          let stored = 0;
           for (const [k, row] of written) {
             this.#forgetFrame(k, row);
+            if (overQuota.has(row)) {
+              this.#dropOverQuota(row);
+              continue;
+            }
+            stored++;
             metrics.frameToRowLatency.observe((now - row.receivedAt) / 1000);
           }
-          metrics.framesStored.inc(written.length);
+          metrics.framesStored.inc(stored);
         },
         ([k, row], err) => {
           this.#forgetFrame(k, row);
@@ -416,6 +452,15 @@ export class FrameWriter {
         },
       );
     }
+  }
+
+  /** Written as a file before the team reached its quota in the database: the file goes, counted. */
+  #dropOverQuota(row: FrameRow) {
+    this.#o.metrics.framesDropped.inc({ reason: "quota" });
+    this.countDropped(row.sessionId, "quota");
+    void Promise.resolve(this.#o.onFrameDropped(row)).catch((err) =>
+      this.#o.log.error({ err, storageKey: row.storageKey }, "could not delete the file of a dropped frame"),
+    );
   }
 
   /** The same key may have been replaced meanwhile (a replayed frame): only remove what we handled. */
@@ -457,10 +502,26 @@ export class FrameWriter {
   }
 
   async #writePurges(db: Db) {
-    for (const sessionId of [...this.#purges]) {
-      await db.frame.deleteMany({ where: { sessionId } });
-      await db.participant.updateMany({ where: { sessionId }, data: { frameCount: 0 } });
+    for (const [sessionId, waiting] of [...this.#purges]) {
+      const gone = await purgeSessionFrames(db, sessionId);
       this.#purges.delete(sessionId);
+      for (const w of waiting) w.resolve(gone);
+    }
+  }
+
+  /** Counts only: added (not set), each session's counts leave the buffer once their statement commits. */
+  async #writeDrops(db: Db) {
+    if (this.#drops.size === 0) return;
+    const batch = [...this.#drops].map(([sessionId, d]) => ({ sessionId, ...d }));
+    this.#drops = new Map();
+    try {
+      await addSessionDrops(db, batch);
+    } catch (err) {
+      for (const d of batch) {
+        const now = this.#drops.get(d.sessionId) ?? { quota: 0, lowDisk: 0 };
+        this.#drops.set(d.sessionId, { quota: now.quota + d.quota, lowDisk: now.lowDisk + d.lowDisk });
+      }
+      throw err;
     }
   }
 

@@ -19,8 +19,10 @@ import { FramePipeline, type StoreBacklog } from "./frame-pipeline.ts";
 import type { FrameWriter } from "./frame-writer.ts";
 import { SessionParticipants } from "./participants.ts";
 import { resumeSession } from "./resume.ts";
+import { verifyRevokedPurge } from "./revoked-purge.ts";
 import { RoomMatcher } from "./room-matcher.ts";
 import { SessionRecord } from "./session-record.ts";
+import type { StorageGate } from "./storage-guard.ts";
 import type { OpenStreamSession, StreamHandlers, StreamSession, StreamStopped } from "./stream.ts";
 
 export { StoreBacklog } from "./frame-pipeline.ts";
@@ -45,6 +47,8 @@ export interface CaptureDeps {
   onMediaReady: (session: CaptureSession) => Promise<void>;
   /** Longest a session may run, from its first start (MAX_SESSION_HOURS); then it is closed. */
   maxSessionMs?: number;
+  /** Team storage quota and the local store's low-disk guard (storage-guard.ts). */
+  storage?: StorageGate;
 }
 
 export type RunResult =
@@ -237,9 +241,10 @@ export class CaptureSessionRunner {
       log,
     });
     this.#pipeline = new FramePipeline(
-      { store, writer, metrics, log, backlog, holdMs: this.#deps.frameHoldMs },
+      { store, writer, metrics, log, backlog, holdMs: this.#deps.frameHoldMs, storage: this.#deps.storage },
       {
         sessionId,
+        teamId: this.#job.teamId,
         decider,
         participants: this.#participants,
         hooks: {
@@ -374,8 +379,11 @@ export class CaptureSessionRunner {
       stop.source === "protocol" ||
       (stop.reason !== undefined && isAbnormalStopReason(stop.reason));
     if (stop.reason === StopReason.STOP_BC_STREAM_REVOKED) {
-      await this.#pipeline.purge();
-      this.#log.warn({ sessionId: record.id }, "stream revoked: its frames were deleted");
+      const purged = await this.#pipeline.purge();
+      await verifyRevokedPurge(
+        { db: this.#deps.db, store: this.#deps.store, log: this.#log },
+        { teamId: this.#job.teamId, sessionId: record.id, purged },
+      ).catch((err) => this.#log.error({ err, ...purged }, "could not verify or audit the revoked purge"));
     }
     this.#participants.closeAllCameras();
     record.patch({

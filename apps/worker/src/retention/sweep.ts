@@ -9,6 +9,7 @@ import {
   type ExpiredFrame,
   expiredFramesBatch,
   markFramesExpired,
+  reconcileStoredBytes,
   retentionCandidates,
 } from "@capture/db";
 import type { FrameStore } from "@capture/rtms-core/frames";
@@ -79,6 +80,12 @@ export async function runRetentionSweep(deps: RetentionDeps, runId: string): Pro
     }
   }
   result.teams = teams.size;
+  // Backstop for Team.storedBytes (kept by triggers): recomputed from the rows once per run.
+  for (const fixed of await reconcileStoredBytes(deps.db))
+    deps.log.warn(
+      { teamId: fixed.teamId, was: String(fixed.was), now: String(fixed.now) },
+      "team stored bytes were off; recomputed from the frame rows",
+    );
   if (result.frames > 0 || result.sessionsExpired > 0) deps.log.info({ runId, ...result }, "retention sweep");
   else deps.log.debug({ runId }, "retention sweep: nothing expired");
   return result;

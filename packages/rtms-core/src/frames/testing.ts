@@ -19,6 +19,8 @@ export interface TestS3Server {
   readonly endpoint: string;
   readonly port: number;
   readonly directory: string;
+  /** The emulator's process id while it runs (benches read its CPU time from /proc). */
+  readonly pid: number | undefined;
   /** Options for an S3FrameStore on this server (bucket created by `store`). */
   storeOptions(bucket: string, extra?: Partial<S3FrameStoreOptions>): S3FrameStoreOptions;
   /** A store whose bucket exists. */
@@ -126,6 +128,9 @@ export async function startTestS3Server(): Promise<TestS3Server> {
       return port;
     },
     directory,
+    get pid() {
+      return child?.pid;
+    },
     storeOptions,
     async store(bucket, extra) {
       const store = new S3FrameStore(storeOptions(bucket, extra));

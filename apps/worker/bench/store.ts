@@ -1,0 +1,242 @@
+// Frame store bench (phase S): keep-all on BENCH_KEEPALL_STREAMS (120) streams, stored frames/s (object or
+// file, plus row) with one worker on FRAME_STORE=local, then one on FRAME_STORE=s3 against s3rver on
+// loopback, in the same run, with the same zoom-sim streams (same count, faces, fps). Prints stored/s,
+// frame-to-row p50/p99, dropped, the worker's CPU, s3rver's CPU, the machine's load, and the S3/local ratio.
+// What limits the S3 figure here: s3rver is a Node emulator that writes each object and a metadata file
+// to disk and shares the two cores with zoom-sim (this process), the worker and Postgres; a real S3 or
+// MinIO on another host takes none of the worker's CPU.
+// Knobs: BENCH_KEEPALL_STREAMS, BENCH_SECONDS (30), BENCH_WARMUP_S (10), BENCH_FACES (8).
+// BENCH_ONLY: runs when unset or "S" (so `pnpm bench` with BENCH_ONLY=A skips it).
+// Run: pnpm --filter @capture/worker exec tsx bench/store.ts (needs DATABASE_URL and Redis, like the tests).
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createTestDatabase } from "@capture/db/testing";
+import { JobQueues, redisConnection } from "@capture/jobs";
+import { startTestS3Server } from "@capture/rtms-core/frames/testing";
+import { type LiveMeeting, startZoomSim } from "@capture/zoom-sim";
+import { delta, histogramQuantile, type Samples } from "./metrics.ts";
+import { startWorkerProcess, type WorkerProcess, warningsByMessage } from "./worker-process.ts";
+
+const STREAMS = Number(process.env.BENCH_KEEPALL_STREAMS ?? 120);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
+const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 10);
+const FACES = Number(process.env.BENCH_FACES ?? 8);
+const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+const BUCKET = "bench-frames";
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const loadavg = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+const fmt = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : "n/a");
+
+/** CPU seconds (user + system) a process has used so far, from /proc (0 when it is gone). */
+function cpuSecondsOf(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    // Fields after the ")" of the command name: utime and stime are the 12th and 13th, in clock ticks.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+interface PhaseResult {
+  store: "local" | "s3";
+  storedPerSec: number;
+  offeredPerSec: number;
+  frameToRowP50Ms: number;
+  frameToRowP99Ms: number;
+  dropped: Record<string, number>;
+  droppedTotal: number;
+  workerCpuPct: number;
+  s3rverCpuPct: number;
+  simCpuPct: number;
+  loadBefore: string;
+  loadAfter: string;
+  warnings: Record<string, number>;
+}
+
+async function main() {
+  const sim = await startZoomSim({ keepAliveIntervalMs: 2000, audio: false, roomJoinDelayMs: 100 });
+  const testDb = await createTestDatabase("benchstore");
+  const s3 = await startTestS3Server();
+  const bucket = await s3.store(BUCKET);
+  const framesDir = await mkdtemp(path.join(tmpdir(), "worker-bench-store-"));
+  const prefix = `benchs-${randomBytes(4).toString("hex")}`;
+  const db = testDb.db;
+  let worker: WorkerProcess | undefined;
+
+  const scrapeUntil = async (check: (s: Samples) => boolean, timeoutMs: number, what: string) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (check(await worker!.scrape())) return;
+      if (Date.now() > deadline) throw new Error(`bench: ${what} not reached within ${timeoutMs} ms`);
+      await sleep(100);
+    }
+  };
+
+  const phase = async (store: "local" | "s3", firstNumber: number): Promise<PhaseResult> => {
+    worker = await startWorkerProcess({
+      sim,
+      databaseUrl: testDb.url,
+      redisUrl: REDIS_URL,
+      queuePrefix: prefix,
+      framesDir,
+      maxSessions: STREAMS + 10,
+      extraEnv: {
+        WORKER_ID: `bench-${store}`,
+        FRAME_STORE: store,
+        ...(store === "s3"
+          ? {
+              S3_ENDPOINT: s3.endpoint,
+              S3_BUCKET: BUCKET,
+              S3_FORCE_PATH_STYLE: "true",
+              AWS_ACCESS_KEY_ID: "S3RVER",
+              AWS_SECRET_ACCESS_KEY: "S3RVER",
+            }
+          : {}),
+      },
+    });
+    await worker.waitHealthy(30_000);
+    const team = await db.team.findUniqueOrThrow({ where: { slug: "demo" } });
+    await db.team.update({ where: { id: team.id }, data: { captureUnknownMeetings: false } });
+    const numbers = Array.from({ length: STREAMS }, (_, i) => String(firstNumber + i));
+    await db.meeting.createMany({
+      data: numbers.map((meetingNumber) => ({
+        teamId: team.id,
+        meetingNumber,
+        name: meetingNumber,
+        captureMode: "SPEAKER" as const,
+        framePolicy: { kind: "all" },
+      })),
+    });
+    await sim.waitForConsumer(30_000);
+
+    const meetings: LiveMeeting[] = [];
+    for (const number of numbers) {
+      const m = sim.createMeeting({ number, participants: [{ name: `Face ${meetings.length % FACES}` }] });
+      await m.startRtms();
+      meetings.push(m);
+      if (meetings.length % 20 === 0) await sleep(200); // a ramp, as meetings start in real life
+    }
+    await scrapeUntil(
+      (s) => (s.get("capture_active_sessions") ?? 0) >= STREAMS,
+      60_000,
+      `${STREAMS} active sessions`,
+    );
+    // Warm-up: the start-up burst has drained and every socket is in its steady state.
+    await sleep(WARMUP_S * 1000);
+
+    const loadBefore = loadavg();
+    const before = await worker.scrape();
+    const s3rver0 = cpuSecondsOf(s3.pid);
+    const sim0 = process.cpuUsage();
+    const t0 = performance.now();
+    await sleep(SECONDS * 1000);
+    const after = await worker.scrape();
+    const seconds = (performance.now() - t0) / 1000;
+    const simUsage = process.cpuUsage(sim0);
+    const s3rver1 = cpuSecondsOf(s3.pid);
+    const loadAfter = loadavg();
+
+    const dropped: Record<string, number> = {};
+    for (const [key, value] of after) {
+      const m = /^capture_frames_dropped_total\{reason="([^"]+)"\}$/.exec(key);
+      if (m && m[1] !== "policy") {
+        const d = value - (before.get(key) ?? 0);
+        if (d > 0) dropped[m[1]!] = d;
+      }
+    }
+    const result: PhaseResult = {
+      store,
+      storedPerSec: delta("capture_frames_stored_total", before, after) / seconds,
+      offeredPerSec: delta("capture_frames_offered_total", before, after) / seconds,
+      frameToRowP50Ms: histogramQuantile("capture_frame_to_row_seconds", before, after, 0.5).value * 1000,
+      frameToRowP99Ms: histogramQuantile("capture_frame_to_row_seconds", before, after, 0.99).value * 1000,
+      dropped,
+      droppedTotal: Object.values(dropped).reduce((a, b) => a + b, 0),
+      workerCpuPct: (delta("process_cpu_seconds_total", before, after) / seconds) * 100,
+      s3rverCpuPct: store === "s3" ? ((s3rver1 - s3rver0) / seconds) * 100 : 0,
+      simCpuPct: ((simUsage.user + simUsage.system) / 1e6 / seconds) * 100,
+      loadBefore,
+      loadAfter,
+      warnings: warningsByMessage(worker.logs),
+    };
+
+    for (const m of meetings) m.stopRtms(6);
+    await scrapeUntil((s) => (s.get("capture_active_sessions") ?? 0) === 0, 60_000, "all sessions ended");
+    await scrapeUntil((s) => (s.get("capture_db_buffer_bytes") ?? 0) === 0, 60_000, "the row buffer drained");
+    await worker.stop("SIGTERM");
+    worker = undefined;
+    return result;
+  };
+
+  try {
+    console.log(
+      `frame store bench: keep-all on ${STREAMS} streams, HD JPG 5 fps, ${FACES} faces, ${SECONDS} s measured ` +
+        `after ${WARMUP_S} s warm-up; one worker on local disk, then one on S3 (s3rver on loopback)`,
+    );
+    const local = await phase("local", 720_000_000);
+    const s3Result = await phase("s3", 730_000_000);
+    const results = [local, s3Result];
+
+    // The S3 phase's frames really are in the bucket (and the local phase's on disk): count both.
+    let objects = 0;
+    for await (const _ of bucket.list("")) objects++;
+    const files = (await readdir(framesDir, { recursive: true, withFileTypes: true })).filter((e) =>
+      e.isFile(),
+    ).length;
+
+    console.table(
+      results.map((r) => ({
+        store: r.store,
+        "offered/s": fmt(r.offeredPerSec, 0),
+        "stored/s": fmt(r.storedPerSec, 0),
+        "row p50 ms": fmt(r.frameToRowP50Ms),
+        "row p99 ms": fmt(r.frameToRowP99Ms),
+        dropped: r.droppedTotal,
+        "worker cpu %": fmt(r.workerCpuPct, 0),
+        "s3rver cpu %": r.store === "s3" ? fmt(r.s3rverCpuPct, 0) : "-",
+        "zoom-sim cpu %": fmt(r.simCpuPct, 0),
+        "load before": r.loadBefore,
+        "load after": r.loadAfter,
+      })),
+    );
+    for (const r of results) {
+      if (r.droppedTotal > 0) console.log(`${r.store}: dropped by reason`, r.dropped);
+      if (Object.keys(r.warnings).length > 0) console.log(`${r.store}: worker warnings`, r.warnings);
+    }
+    console.log(`objects in the bucket: ${objects}; files on local disk: ${files}`);
+    const ratio = s3Result.storedPerSec / local.storedPerSec;
+    console.log(
+      `S3 / local stored frames/s: ${fmt(s3Result.storedPerSec, 0)} / ${fmt(local.storedPerSec, 0)} = ${fmt(ratio, 2)}`,
+    );
+    console.log(
+      `worker CPU per stored frame: local ${fmt((local.workerCpuPct * 10) / local.storedPerSec, 2)} ms, ` +
+        `s3 ${fmt((s3Result.workerCpuPct * 10) / s3Result.storedPerSec, 2)} ms`,
+    );
+  } catch (err) {
+    if (worker) {
+      console.error(`bench failed; worker exit ${worker.exitState()}; its last log lines:`);
+      for (const line of worker.logs.slice(-15)) console.error(line.slice(0, 400));
+    }
+    throw err;
+  } finally {
+    await worker?.stop("SIGTERM");
+    const queues = new JobQueues(redisConnection(REDIS_URL), prefix);
+    await queues.obliterate();
+    await queues.close();
+    await sim.close();
+    bucket.close();
+    await s3.dispose();
+    await testDb.drop();
+    await rm(framesDir, { recursive: true, force: true });
+  }
+}
+
+const only = process.env.BENCH_ONLY;
+if (only === undefined || only === "S") await main();

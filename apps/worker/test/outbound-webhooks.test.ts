@@ -353,6 +353,51 @@ describe("session events", () => {
     }
   });
 
+  it("frame.stored reaches an endpoint validated mid-window with the frames stored after validation", async () => {
+    const { team, endpoint } = await teamWithEndpoint("/midwindow", ["frame.stored"]);
+    const out = start({ frameEvents: { baseUrl: "http://127.0.0.1:3000", windowMs: 10_000 } });
+    try {
+      const session = await t.db.captureSession.create({
+        data: {
+          teamId: team.id,
+          rtmsStreamId: `m-${randomBytes(4).toString("hex")}`,
+          meetingUuid: "u==",
+          serverUrls: "ws://x",
+        },
+      });
+      const p = await t.db.participant.create({
+        data: { sessionId: session.id, zoomUserId: "7", name: "Mid", frameCount: 3 },
+      });
+      // One closed window: a frame before "Validate", two after it.
+      const windowStart = Math.floor((Date.now() - 30_000) / 10_000) * 10_000;
+      await t.db.webhookEndpoint.update({
+        where: { id: endpoint.id },
+        data: { validatedAt: new Date(windowStart + 4000) },
+      });
+      const ids: string[] = [];
+      for (const [k, offset] of [1000, 5000, 9000].entries()) {
+        const f = await t.db.frame.create({
+          data: {
+            sessionId: session.id,
+            participantId: p.id,
+            zoomTimestamp: BigInt(1_700_000_000_000 + k),
+            storageKey: `${session.id}/Mid/${k}.jpg`,
+            bytes: 10,
+            contentHash: "0".repeat(64),
+            createdAt: new Date(windowStart + offset),
+          },
+        });
+        ids.push(f.id);
+      }
+      await out.scan();
+      const mine = () => received.filter((r) => r.path === "/midwindow").map((r) => JSON.parse(r.body));
+      await until(() => mine().length >= 1, "frame.stored");
+      expect(mine()[0].data.frames.map((f: { id: string }) => f.id)).toEqual(ids.slice(1));
+    } finally {
+      await out.close();
+    }
+  });
+
   it("participant.covered: once per participant whose first frame is stored, in EVERYONE mode", async () => {
     const { team, endpoint } = await teamWithEndpoint("/covered", ["participant.covered"]);
     const out = start();

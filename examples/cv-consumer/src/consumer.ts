@@ -114,7 +114,7 @@ export function createConsumer(opts: ConsumerOptions): Consumer {
     return Buffer.concat(chunks);
   }
 
-  async function fetchImage(frame: StoredFrame): Promise<Buffer> {
+  async function fetchImage(frame: StoredFrame): Promise<Buffer | null> {
     let res = await doFetch(frame.url, { redirect: "error", signal: AbortSignal.timeout(10_000) });
     if (res.status === 401 && opts.apiToken) {
       // The signed URL expired (a retry hours later): the same bytes through the API, with a token.
@@ -125,6 +125,9 @@ export function createConsumer(opts: ConsumerOptions): Consumer {
         signal: AbortSignal.timeout(10_000),
       });
     }
+    // Deleted since the event was made (a person erased, retention, a frame deleted by hand): nothing to
+    // fetch, ever. Anything else may pass; answering 5xx makes the sender retry later.
+    if (res.status === 404) return null;
     if (!res.ok) throw new HttpError(502, `frame ${frame.id}: image fetch answered ${res.status}`);
     return Buffer.from(await res.arrayBuffer());
   }
@@ -132,13 +135,17 @@ export function createConsumer(opts: ConsumerOptions): Consumer {
   async function frameStored(event: WebhookEvent): Promise<number> {
     const frames = event.data.frames ?? [];
     const p = event.data.participant;
-    const lines: FrameLine[] = new Array(frames.length);
+    const lines: (FrameLine | null)[] = new Array(frames.length).fill(null);
     let next = 0;
     const work = async () => {
       while (next < frames.length) {
         const i = next++;
         const f = frames[i]!;
         const img = await fetchImage(f);
+        if (!img) {
+          log({ msg: "frame gone", eventId: event.id, frameId: f.id });
+          continue;
+        }
         const size = imageSize(img);
         lines[i] = {
           frameId: f.id,
@@ -156,9 +163,10 @@ export function createConsumer(opts: ConsumerOptions): Consumer {
     };
     await Promise.all(Array.from({ length: Math.min(opts.fetchConcurrency ?? 4, frames.length) }, work));
     // One append for the whole event: a failure above writes nothing, and the retry writes it all once.
-    if (lines.length) await appendFile(opts.outFile, lines.map((l) => `${JSON.stringify(l)}\n`).join(""));
-    stats.frames += lines.length;
-    return lines.length;
+    const kept = lines.filter((l) => l !== null);
+    if (kept.length) await appendFile(opts.outFile, kept.map((l) => `${JSON.stringify(l)}\n`).join(""));
+    stats.frames += kept.length;
+    return kept.length;
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse) {

@@ -61,13 +61,16 @@ export async function scanFrameEvents(db: Db, opts: FrameEventOptions): Promise<
     list.push(f);
     groups.set(key, list);
   }
-  const candidates: { endpointId: string; eventId: string; key: string }[] = [];
+  const candidates: { endpointId: string; eventId: string; key: string; frames: typeof frames }[] = [];
   for (const [key, list] of groups) {
-    const windowStart = Number(key.split("|")[1]) * windowMs;
     const teamId = teamOf.get(list[0]!.sessionId);
     for (const ep of endpoints) {
-      if (ep.teamId === teamId && ep.validatedAt!.getTime() <= windowStart) {
-        candidates.push({ endpointId: ep.id, eventId: eventIdFor("frame.stored", key), key });
+      if (ep.teamId !== teamId) continue;
+      // Frames stored after the endpoint was validated, also in the window it was validated in (a
+      // window-level cut would lose the frames of the first seconds after "Validate").
+      const mine = list.filter((f) => f.createdAt >= ep.validatedAt!);
+      if (mine.length > 0) {
+        candidates.push({ endpointId: ep.id, eventId: eventIdFor("frame.stored", key), key, frames: mine });
       }
     }
   }
@@ -93,7 +96,7 @@ export async function scanFrameEvents(db: Db, opts: FrameEventOptions): Promise<
   );
   const expiresSec = Math.floor(now / 1000) + (opts.urlTtlSec ?? 3600);
   const rows = missing.map((c) => {
-    const list = groups.get(c.key)!;
+    const list = c.frames;
     const windowStart = Number(c.key.split("|")[1]) * windowMs;
     const first = list[0]!;
     const payload = {

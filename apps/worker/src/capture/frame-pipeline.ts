@@ -70,6 +70,8 @@ export class StoreBacklog {
   }
 }
 
+type FrameTimes = { receivedAt: number; finalAt: number };
+
 export type FlushReason = "off_screen" | "timer" | "budget" | "end";
 
 /** Kept frames waiting for the store, per session: 5 s of video at 5 fps. Bounds memory per stream. */
@@ -100,6 +102,8 @@ interface Held {
   frame: StreamFrame;
   /** Memory it takes: the base64 bytes off the wire. */
   cost: number;
+  /** performance.now() when it arrived. */
+  receivedAt: number;
 }
 
 export class FramePipeline {
@@ -210,11 +214,12 @@ export class FramePipeline {
     for (const old of decision.evict) this.#evict(old);
     if (!this.#holds) {
       this.#d.backlog.release(cost, { written: true });
-      this.#write(frame, cost);
+      const now = performance.now();
+      this.#write(frame, cost, { receivedAt: now, finalAt: now });
       return;
     }
     const list = this.#held.get(participantKey) ?? [];
-    list.push({ frame, cost });
+    list.push({ frame, cost, receivedAt: performance.now() });
     this.#held.set(participantKey, list);
     this.#timer ??= setTimeout(() => {
       this.#timer = undefined;
@@ -309,9 +314,10 @@ export class FramePipeline {
     this.#evictStored.delete(participantKey);
     if (!list?.length && deletes.length === 0) return;
     const writes: Promise<void>[] = [];
+    const finalAt = performance.now();
     for (const h of list ?? []) {
       this.#d.backlog.release(h.cost, { written: true });
-      writes.push(this.#write(h.frame, h.cost));
+      writes.push(this.#write(h.frame, h.cost, { receivedAt: h.receivedAt, finalAt }));
     }
     if (list?.length) this.#d.metrics.heldFlushes.inc({ reason: why });
     this.#d.log.debug(
@@ -330,9 +336,10 @@ export class FramePipeline {
     }
   }
 
-  #write(frame: StreamFrame, cost: number): Promise<void> {
+  /** `at`: when the frame arrived and when it became final (the same for policies that never hold). */
+  #write(frame: StreamFrame, cost: number, at: FrameTimes): Promise<void> {
     const ref = refKey({ participantKey: frame.userId, timestamp: frame.timestamp });
-    const write = this.#storeFrame(frame).finally(() => {
+    const write = this.#storeFrame(frame, at).finally(() => {
       this.#writes.delete(ref);
       this.#d.backlog.written(cost);
     });
@@ -340,7 +347,7 @@ export class FramePipeline {
     return write;
   }
 
-  async #storeFrame(frame: StreamFrame) {
+  async #storeFrame(frame: StreamFrame, at: FrameTimes) {
     const { store, writer, metrics, log } = this.#d;
     const ref = { participantKey: frame.userId, timestamp: frame.timestamp };
     const bytes = frame.decode();
@@ -407,7 +414,8 @@ export class FramePipeline {
       height: image.height,
       contentType: image.format === "png" ? "image/png" : "image/jpeg",
       contentHash: createHash("sha256").update(bytes).digest("hex"),
-      receivedAt: performance.now(),
+      receivedAt: at.receivedAt,
+      finalAt: at.finalAt,
     });
   }
 

@@ -35,6 +35,7 @@ function frame(zoomUserId: string, ts: number, sid = sessionId): FrameRow {
     contentType: "image/jpeg",
     contentHash: "ab".repeat(32),
     receivedAt: performance.now(),
+    finalAt: performance.now(),
   };
 }
 

@@ -39,6 +39,8 @@ export type FrameRow = Omit<FrameInsert, "participantId"> & {
   userName: string;
   /** performance.now() when the frame arrived, for the frame-to-row latency. */
   receivedAt: number;
+  /** performance.now() when it became final (= receivedAt unless held), for the final-to-row latency. */
+  finalAt: number;
 };
 
 export interface SessionPatch {
@@ -443,6 +445,7 @@ export class FrameWriter {
             }
             stored++;
             metrics.frameToRowLatency.observe((now - row.receivedAt) / 1000);
+            metrics.finalToRowLatency.observe((now - row.finalAt) / 1000);
           }
           metrics.framesStored.inc(stored);
         },

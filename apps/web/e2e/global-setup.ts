@@ -111,6 +111,8 @@ export default async function globalSetup() {
     FRAMES_DIR: framesDir,
     ZOOM_API_BASE: sim.urls.apiBase,
     ZOOM_OAUTH_BASE: sim.urls.oauthBase,
+    // integrations.spec.ts registers a webhook receiver on loopback (portal validates, worker delivers).
+    OUTBOUND_WEBHOOK_ALLOW_HOSTS: "127.0.0.1",
   } as NodeJS.ProcessEnv;
 
   if (process.env.E2E_BUILD === "1" || !existsSync(path.join(WEB_DIR, ".next", "BUILD_ID"))) {

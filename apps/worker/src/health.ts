@@ -17,6 +17,8 @@ export interface HealthServerOptions {
   beforeScrape?: () => Promise<void>;
   log: Logger;
   checkTimeoutMs?: number;
+  /** How long a scrape waits for beforeScrape before serving the last values (default 1000 ms). */
+  refreshTimeoutMs?: number;
 }
 
 export interface HealthServer {
@@ -26,6 +28,21 @@ export interface HealthServer {
 
 export async function startHealthServer(options: HealthServerOptions): Promise<HealthServer> {
   const timeoutMs = options.checkTimeoutMs ?? 3000;
+  const refreshTimeoutMs = options.refreshTimeoutMs ?? 1000;
+  // One refresh at a time: scrapes that arrive meanwhile share it instead of queueing more Redis calls.
+  let refreshing: Promise<void> | undefined;
+  const refresh = () => {
+    refreshing ??= (async () => {
+      try {
+        await options.beforeScrape?.();
+      } catch (err) {
+        options.log.warn({ err }, "metrics refresh failed; serving the last values");
+      }
+    })().finally(() => {
+      refreshing = undefined;
+    });
+    return refreshing;
+  };
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     const send = (status: number, body: unknown, type = "application/json") => {
@@ -43,17 +60,26 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
     }
     if (path === "/metrics") {
       void (async () => {
-        try {
-          await options.beforeScrape?.();
-        } catch (err) {
-          options.log.warn({ err }, "metrics refresh failed; serving the last values");
-        }
+        // A slow dependency (Redis behind a burst of BullMQ calls) must not hold the scrape: after
+        // refreshTimeoutMs the queue gauges are served as they were, the rest is always current.
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          refresh(),
+          new Promise<void>((resolve) => {
+            timer = setTimeout(resolve, refreshTimeoutMs);
+          }),
+        ]);
+        clearTimeout(timer);
         send(200, await options.metrics.registry.metrics(), options.metrics.registry.contentType);
       })();
       return;
     }
     send(404, { error: "not found" });
   });
+  // Longer than a scrape interval (Prometheus: 15 s to 1 min), so a scraper's kept-alive connection is
+  // not closed by us just as it sends its next request (seen as ECONNRESET by the scraper).
+  server.keepAliveTimeout = 75_000;
+  server.headersTimeout = 80_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, options.host, () => resolve());

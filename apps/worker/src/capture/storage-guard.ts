@@ -179,6 +179,8 @@ export class DiskGuard {
   #inFlight = 0;
   /** Bytes reserved since the current reading was taken. */
   #sinceReading = 0;
+  /** The last frame size asked for: with less room than that above the floor, the store counts as low. */
+  #lastFrame = 0;
   #low = false;
   #timer?: NodeJS.Timeout;
   #checking?: Promise<void>;
@@ -261,7 +263,8 @@ export class DiskGuard {
   #update() {
     const free = this.estimatedFreeBytes;
     this.#o.metrics.localStoreFreeBytes.set(Math.max(0, free));
-    const low = free < this.floorBytes;
+    // Writes stop before the floor, so "low" means: the next frame would not fit above it.
+    const low = free - this.#lastFrame < this.floorBytes;
     if (low !== this.#low) {
       this.#low = low;
       this.#o.metrics.localStoreLowDisk.set(low ? 1 : 0);
@@ -288,10 +291,14 @@ export class DiskGuard {
   }
 
   blocked(): boolean {
-    return this.estimatedFreeBytes < this.floorBytes;
+    const blocked = this.estimatedFreeBytes - this.#lastFrame < this.floorBytes;
+    // Known before the next reading: the gauge and the portal's row follow at once.
+    if (blocked && !this.#low) this.#update();
+    return blocked;
   }
 
   reserve(bytes: number): boolean {
+    this.#lastFrame = bytes;
     if (this.estimatedFreeBytes - bytes < this.floorBytes) {
       if (!this.#low) this.#update();
       if (this.#o.deleteOldest) void this.check();

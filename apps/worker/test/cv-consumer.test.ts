@@ -72,7 +72,8 @@ let outFile: string;
 
 beforeAll(async () => {
   h = await startHarness("cvconsumer");
-  outFile = path.join(h.framesDir, "..", `cv-consumer-${randomBytes(4).toString("hex")}.jsonl`);
+  // Inside the harness's folder, so close() removes it; outside every session's own folder.
+  outFile = path.join(h.framesDir, "cv-consumer.jsonl");
   api = await spawnLogged(
     path.join(WEB_DIR, "node_modules", ".bin", "tsx"),
     ["bench/api-host.ts"],

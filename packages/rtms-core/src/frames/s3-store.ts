@@ -2,6 +2,10 @@
 // local store (keys.ts), so a frame row's storageKey means the same thing on either store.
 // The SDK's own retries are off: every call goes through one retry loop with a bounded budget (attempts and
 // total time), so an outage ends in a coded UNAVAILABLE the caller can count, never in a hang.
+// Calls past `maxSockets` wait in this store's own queue, not in the HTTP agent's: the SDK's connection
+// timeout and our try's time limit both start when a request is made, so a request queued in the agent
+// behind a burst (a worker writing 500 frames/s to a slower S3) timed out without ever being sent, was
+// retried into the same queue, and the backlog fed itself. Here a try's clocks start when it is sent.
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import {
@@ -55,7 +59,11 @@ export interface S3FrameStoreOptions {
   /** Put before every key, e.g. "frames/", so one bucket can hold other things. Default none. */
   keyPrefix?: string;
   retry?: S3RetryBudget;
-  /** Sockets kept per store (default 64): a worker writes many frames at once. */
+  /**
+   * Requests in flight per store (default 64): a worker writes many frames at once. Further calls wait in
+   * order, their tries and time budget starting when they are sent. The HTTP agent may keep twice as many
+   * sockets, so bodies still streaming to readers (createReadStream) never hold up new requests.
+   */
   maxSockets?: number;
   /** A client built elsewhere (its own retries should be off); the options above except bucket are ignored. */
   client?: S3Client;
@@ -75,6 +83,8 @@ const DEFAULT_RETRY: Required<S3RetryBudget> = {
   attemptTimeoutMs: 5_000,
 };
 
+const DEFAULT_MAX_SOCKETS = 64;
+
 /** ListObjectsV2 answers and DeleteObjects takes at most 1000 keys per request (S3 API reference). */
 const S3_MAX_KEYS = 1000;
 
@@ -86,6 +96,7 @@ export class S3FrameStore implements FrameStore {
   readonly #listPageSize: number;
   readonly #deleteBatchSize: number;
   readonly #onRetry: S3FrameStoreOptions["onRetry"];
+  readonly #slots: Slots;
 
   constructor(options: S3FrameStoreOptions) {
     if (!options.bucket) throw new FrameStoreError("INVALID_FRAME", "S3 frame store needs a bucket");
@@ -95,6 +106,7 @@ export class S3FrameStore implements FrameStore {
     this.#listPageSize = Math.min(S3_MAX_KEYS, Math.max(1, options.listPageSize ?? S3_MAX_KEYS));
     this.#deleteBatchSize = Math.min(S3_MAX_KEYS, Math.max(1, options.deleteBatchSize ?? S3_MAX_KEYS));
     this.#onRetry = options.onRetry;
+    this.#slots = new Slots(Math.max(1, options.maxSockets ?? DEFAULT_MAX_SOCKETS));
     this.client = options.client ?? new S3Client(clientConfig(options));
   }
 
@@ -300,12 +312,19 @@ export class S3FrameStore implements FrameStore {
     call: (signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
     const { attempts, budgetMs, baseDelayMs, maxDelayMs, attemptTimeoutMs } = this.#retry;
-    const deadline = Date.now() + budgetMs;
+    // The budget starts when the first try is sent: time queued behind this store's other calls is not
+    // time S3 failed to answer.
+    let deadline: number | undefined;
     let lastError: unknown;
     let tries = 0;
     for (let attempt = 1; attempt <= attempts; attempt++) {
+      await this.#slots.acquire();
+      deadline ??= Date.now() + budgetMs;
       const remaining = deadline - Date.now();
-      if (remaining <= 0) break;
+      if (remaining <= 0) {
+        this.#slots.release();
+        break;
+      }
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), Math.min(attemptTimeoutMs, remaining));
       tries = attempt;
@@ -317,10 +336,11 @@ export class S3FrameStore implements FrameStore {
         if (kind !== "retry") throw toStoreError(kind, failCode, what, error);
       } finally {
         clearTimeout(timer);
+        this.#slots.release();
       }
       if (attempt === attempts) break;
       const backoff = Math.random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
-      const wait = Math.max(0, Math.min(backoff, deadline - Date.now()));
+      const wait = Math.max(0, Math.min(backoff, (deadline ?? 0) - Date.now()));
       this.#onRetry?.({ operation: what, attempt, delayMs: Math.round(wait), error: lastError });
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     }
@@ -330,6 +350,31 @@ export class S3FrameStore implements FrameStore {
       `S3 store unavailable: ${what} failed after ${tries} ${plural} (${describe(lastError)})`,
       { cause: lastError },
     );
+  }
+}
+
+/** At most `limit` holders at once; the rest wait in arrival order. */
+class Slots {
+  #free: number;
+  readonly #waiting: (() => void)[] = [];
+
+  constructor(limit: number) {
+    this.#free = limit;
+  }
+
+  acquire(): Promise<void> | undefined {
+    if (this.#free > 0) {
+      this.#free--;
+      return undefined;
+    }
+    return new Promise<void>((resolve) => this.#waiting.push(resolve));
+  }
+
+  /** Hands the slot straight to the first waiter, if any. */
+  release(): void {
+    const next = this.#waiting.shift();
+    if (next) next();
+    else this.#free++;
   }
 }
 
@@ -378,8 +423,9 @@ function clientConfig(options: S3FrameStoreOptions): S3ClientConfig {
     maxAttempts: 1,
     requestHandler: {
       connectionTimeout: 2_000,
-      httpAgent: { keepAlive: true, maxSockets: options.maxSockets ?? 64 },
-      httpsAgent: { keepAlive: true, maxSockets: options.maxSockets ?? 64 },
+      // Twice the requests in flight (see maxSockets): the agent itself never queues a request.
+      httpAgent: { keepAlive: true, maxSockets: 2 * (options.maxSockets ?? DEFAULT_MAX_SOCKETS) },
+      httpsAgent: { keepAlive: true, maxSockets: 2 * (options.maxSockets ?? DEFAULT_MAX_SOCKETS) },
     },
   };
 }

@@ -1,6 +1,8 @@
 // One contract for every FrameStore, run against local disk and against S3 (s3rver on loopback), so the
 // worker, crash recovery and the portal can use either without knowing which.
 import { mkdtemp, rm } from "node:fs/promises";
+import { createServer, request as httpRequest, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { buffer } from "node:stream/consumers";
@@ -293,6 +295,71 @@ describe("S3FrameStore on s3rver", () => {
       await restarted;
       expect(restarted).toBeDefined();
       expect((await store.get(stored.storageKey)).toString()).toBe("across");
+    });
+  });
+
+  describe("a backlog of requests", () => {
+    // A reverse proxy in front of s3rver that holds each request HOLD_MS before passing it on (a slow
+    // S3), and counts how many it holds at once.
+    const HOLD_MS = 200;
+    let proxy: Server;
+    let endpoint: string;
+    let inFlight = 0;
+    let maxInFlight = 0;
+    beforeAll(async () => {
+      const upstream = new URL(s3.endpoint);
+      proxy = createServer((req, res) => {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        res.on("close", () => inFlight--);
+        setTimeout(() => {
+          const forward = httpRequest(
+            {
+              host: upstream.hostname,
+              port: upstream.port,
+              method: req.method,
+              path: req.url,
+              headers: req.headers,
+            },
+            (answer) => {
+              res.writeHead(answer.statusCode ?? 502, answer.headers);
+              answer.pipe(res);
+            },
+          );
+          forward.on("error", () => res.destroy());
+          req.pipe(forward);
+        }, HOLD_MS);
+      });
+      await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+      endpoint = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    });
+    afterAll(async () => {
+      await new Promise((resolve) => proxy?.close(resolve));
+    });
+
+    it("queues calls past its limit without spending their tries: a burst larger than the limit all lands", async () => {
+      const bucket = (await s3.store(`frames-${++bucketCount}`)).bucket;
+      const retried: string[] = [];
+      const store = new S3FrameStore(
+        s3.storeOptions(bucket, {
+          endpoint,
+          maxSockets: 2,
+          // One try of 3 s each. 40 puts, 2 at a time, HOLD_MS each: the last ones wait about 4 s for their
+          // turn. Waiting for a turn is not a slow S3: if it counted against a try, they would fail.
+          retry: { attempts: 1, attemptTimeoutMs: 3_000, budgetMs: 3_000 },
+          onRetry: ({ operation }) => retried.push(operation),
+        }),
+      );
+      maxInFlight = 0;
+      const frames = Array.from({ length: 40 }, (_, i) => write({ timestamp: 100 + i }));
+      const results = await Promise.allSettled(
+        frames.map((f) => store.put(f, Buffer.from(`frame ${f.timestamp}`))),
+      );
+      const failed = results.filter((r) => r.status === "rejected").map((r) => String(r.reason));
+      expect(failed).toEqual([]);
+      expect(maxInFlight).toBeLessThanOrEqual(2);
+      expect((await listed(store, "session-1/")).length).toBe(40);
+      store.close();
     });
   });
 });

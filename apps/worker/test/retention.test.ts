@@ -1,6 +1,7 @@
 // Retention against real Postgres, Redis (BullMQ) and the local frame store: exactly the expired frames go,
-// objects and rows, a run that dies in the middle completes when its job is retried, frames inside the
-// window are never touched, and the run's audit event carries exact counts.
+// objects and rows, a run that fails in the middle completes when its job is retried, a real worker
+// process killed with SIGKILL mid-sweep leaves a state the restarted worker completes, frames inside the
+// window are never touched, and the audit events carry exact counts.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -13,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../src/logger.ts";
 import { processRetentionJob } from "../src/retention/processor.ts";
 import { runRetentionSweep } from "../src/retention/sweep.ts";
+import { startHarness, waitUntil } from "./support/harness.ts";
 
 const DAY = 86_400_000;
 const log = createLogger("silent");
@@ -171,7 +173,7 @@ describe("retention sweep", () => {
     expect(audit!.data).toMatchObject({ frames: 9, sessionsExpired: 1 });
   });
 
-  it("a run killed between objects and rows completes when BullMQ retries it, with exact counts", async () => {
+  it("a run failing between objects and rows completes when BullMQ retries it, with exact counts", async () => {
     const team = await db.team.create({ data: { slug: "ret-crash", name: "C", retentionDays: 1 } });
     const seeded = await seedSession(team.id, { old: 40, fresh: 6, ageDays: 3, ended: null });
     // The store dies on the 17th delete of the first attempt: one batch of 10 is done, the second is part
@@ -257,4 +259,134 @@ describe("retention sweep", () => {
       await b.close();
     }
   });
+});
+
+describe("retention sweep in a real worker process", () => {
+  it("a worker killed with SIGKILL mid-sweep leaves a state a restarted worker completes", async () => {
+    const h = await startHarness("ret-kill");
+    try {
+      const kdb = h.testDb.db;
+      const kstore = new LocalDiskFrameStore({ rootDir: h.framesDir });
+      const team = await kdb.team.create({ data: { slug: "ret-kill", name: "K", retentionDays: 1 } });
+      const session = await kdb.captureSession.create({
+        data: {
+          teamId: team.id,
+          rtmsStreamId: "kill-stream",
+          meetingUuid: "kill==",
+          serverUrls: "wss://127.0.0.1/x",
+          startedAt: new Date(Date.now() - 4 * DAY),
+          endedAt: new Date(Date.now() - 3 * DAY),
+          state: "STOPPED",
+        },
+      });
+      const p = await kdb.participant.create({
+        data: { sessionId: session.id, zoomUserId: "7", name: "Kim" },
+      });
+      // 1,500 expired frames, swept 5 per batch: the sweep runs for seconds, long enough to be killed in.
+      const EXPIRED = 1_500;
+      const keys: string[] = [];
+      for (let start = 0; start < EXPIRED; start += 250) {
+        const rowsBatch = [];
+        for (let i = start; i < start + 250; i++) {
+          const stored = await kstore.put(
+            { sessionKey: session.id, userName: "Kim", userId: 7, timestamp: 1_000 + i, format: "jpg" },
+            JPEG,
+          );
+          keys.push(stored.storageKey);
+          rowsBatch.push({
+            sessionId: session.id,
+            participantId: p.id,
+            zoomTimestamp: 1_000 + i,
+            storageKey: stored.storageKey,
+            bytes: stored.bytes,
+            contentType: "image/jpeg",
+            contentHash: "0".repeat(64),
+          });
+        }
+        await insertFrames(kdb, rowsBatch);
+      }
+      await kdb.frame.updateMany({
+        where: { sessionId: session.id },
+        data: { createdAt: new Date(Date.now() - 3 * DAY) },
+      });
+      // A session inside the window, same team: never touched.
+      const fresh = await kdb.captureSession.create({
+        data: {
+          teamId: team.id,
+          rtmsStreamId: "kill-fresh",
+          meetingUuid: "f==",
+          serverUrls: "wss://127.0.0.1/x",
+        },
+      });
+      const fp = await kdb.participant.create({
+        data: { sessionId: fresh.id, zoomUserId: "8", name: "Fay" },
+      });
+      const freshKey = (
+        await kstore.put(
+          { sessionKey: fresh.id, userName: "Fay", userId: 8, timestamp: 5, format: "jpg" },
+          JPEG,
+        )
+      ).storageKey;
+      await insertFrames(kdb, [
+        {
+          sessionId: fresh.id,
+          participantId: fp.id,
+          zoomTimestamp: 5,
+          storageKey: freshKey,
+          bytes: JPEG.length,
+          contentType: "image/jpeg",
+          contentHash: "0".repeat(64),
+        },
+      ]);
+
+      const env = { RETENTION_SWEEP_MS: "1000", RETENTION_BATCH_SIZE: "5" };
+      const audited = async () => {
+        const events = await kdb.auditEvent.findMany({
+          where: { teamId: team.id, action: "retention.expire" },
+        });
+        return events.reduce((n, e) => n + Number((e.data as { frames: number }).frames), 0);
+      };
+      const first = h.spawnWorker(env);
+      // The first batch is committed (its audit event exists): kill the process in the middle of the run.
+      await waitUntil(
+        async () => (await audited()) > 0,
+        30_000,
+        () => first.describe(),
+      );
+      first.child.kill("SIGKILL");
+      await first.exited;
+      const rowsAtKill = await kdb.frame.count({ where: { sessionId: session.id } });
+      expect(rowsAtKill).toBeGreaterThan(0);
+      expect(rowsAtKill).toBeLessThan(EXPIRED);
+      expect(
+        (await kdb.captureSession.findUniqueOrThrow({ where: { id: session.id } })).framesExpiredAt,
+      ).toBeNull();
+
+      // A new worker process (same Redis schedule) completes the sweep.
+      const second = h.spawnWorker({ ...env, WORKER_ID: "w2" });
+      await waitUntil(
+        async () =>
+          (await kdb.captureSession.findUniqueOrThrow({ where: { id: session.id } })).framesExpiredAt !==
+          null,
+        60_000,
+        () => second.describe(),
+      );
+      expect(await kdb.frame.count({ where: { sessionId: session.id } })).toBe(0);
+      let left = 0;
+      for (const k of keys) if (await kstore.exists(k)) left++;
+      expect(left).toBe(0);
+      // Each frame counted once over the killed run and the ones after it.
+      expect(await audited()).toBe(EXPIRED);
+      // Inside the window: untouched, object and row.
+      expect(await kdb.frame.count({ where: { sessionId: fresh.id } })).toBe(1);
+      expect(await kstore.exists(freshKey)).toBe(true);
+      // Metadata stays, and the team's stored bytes are its remaining rows'.
+      expect((await kdb.participant.findUniqueOrThrow({ where: { id: p.id } })).frameCount).toBe(EXPIRED);
+      expect((await kdb.team.findUniqueOrThrow({ where: { id: team.id } })).storedBytes).toBe(
+        BigInt(JPEG.length),
+      );
+    } finally {
+      await h.close();
+    }
+  }, 120_000);
 });

@@ -1,6 +1,7 @@
 import type { ReactNode } from "react";
 import { NavLinks } from "~/components/nav-links.tsx";
 import { SignOutButton } from "~/modules/auth/components/sign-out-button.tsx";
+import { LowDiskBanner } from "~/modules/privacy/components/low-disk-banner.tsx";
 import { countOpenRetryItems } from "~/modules/retries/lib/retries.ts";
 import { TeamSwitcher } from "~/modules/teams/components/team-switcher.tsx";
 import { requireMember } from "~/server/context.ts";
@@ -23,7 +24,10 @@ export default async function PortalLayout({ children }: { children: ReactNode }
         </span>
         <SignOutButton />
       </header>
-      <main>{children}</main>
+      <main>
+        <LowDiskBanner />
+        {children}
+      </main>
     </>
   );
 }

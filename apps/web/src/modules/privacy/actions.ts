@@ -14,6 +14,7 @@ import {
   setTeamRetention,
   TeamRetentionInput,
 } from "./lib/retention.ts";
+import { fmtMegabytes, setTeamQuota, TeamQuotaInput } from "./lib/storage.ts";
 
 export async function setTeamRetentionAction(_: FormState, form: FormData): Promise<FormState> {
   let days: number | null;
@@ -68,4 +69,17 @@ export async function erasePeopleAction(_: FormState, form: FormData): Promise<F
   } catch (err) {
     return formError(err, logger());
   }
+}
+
+export async function setTeamQuotaAction(_: FormState, form: FormData): Promise<FormState> {
+  let quota: bigint | null;
+  try {
+    const member = await requireMember();
+    ({ quotaMb: quota } = parseInput(TeamQuotaInput, { quotaMb: form.get("quotaMb") ?? "" }));
+    await setTeamQuota(db(), member, quota, await requestAddress());
+  } catch (err) {
+    return formError(err, logger());
+  }
+  revalidatePath("/settings");
+  return { message: `Quota saved: ${quota === null ? "unlimited" : fmtMegabytes(Number(quota))}.` };
 }

@@ -1,5 +1,6 @@
 import { ActionForm, FieldError } from "~/components/action-form.tsx";
 import { env } from "~/env.ts";
+import { StorageSettings } from "~/modules/privacy/components/storage-settings.tsx";
 import { canEdit } from "~/modules/teams/lib/membership.ts";
 import { saveZoomAppAction, testConnectionAction } from "~/modules/zoom-settings/actions.ts";
 import { getZoomAppView, webhookUrl } from "~/modules/zoom-settings/lib/zoom-app.ts";
@@ -113,6 +114,7 @@ export default async function SettingsPage() {
           />
         </>
       ) : null}
+      <StorageSettings member={member} />
     </>
   );
 }

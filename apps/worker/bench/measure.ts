@@ -1,0 +1,124 @@
+// One measured window of a one-worker phase: the worker's /metrics before and after, zoom-sim's counters
+// and this process's CPU (zoom-sim runs here: its share of the two cores is part of every figure).
+import type { Db } from "@capture/db";
+import type { LiveMeeting } from "@capture/zoom-sim";
+import { delta, histogramQuantile, type Samples } from "./metrics.ts";
+import { loadAvg, simCounters, stopStreams } from "./streams.ts";
+import type { WorkerProcess } from "./worker-process.ts";
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export interface MeasureContext {
+  db: Db;
+  worker: WorkerProcess;
+  seconds: number;
+  warmupSeconds: number;
+  /** Missed keep-alives so far (zoom-sim's stream-interrupted and media-interrupted events). */
+  interruptions: () => number;
+  /** The worker's resident memory with no session, for RSS per stream. */
+  rssIdle: number;
+}
+
+export type PhaseResult = Awaited<ReturnType<typeof measure>>;
+
+const sumDelta = (prefix: string, before: Samples, after: Samples, keep = (_k: string) => true) =>
+  [...after.entries()]
+    .filter(([k]) => k.startsWith(prefix) && keep(k))
+    .reduce((sum, [k, v]) => sum + v - (before.get(k) ?? 0), 0);
+
+export async function measure(
+  ctx: MeasureContext,
+  label: string,
+  meetings: LiveMeeting[],
+  o: { stop?: boolean } = {},
+) {
+  const { db, worker } = ctx;
+  const streams = meetings.length;
+  // Warm-up: every socket has answered a keep-alive and the start-up burst has drained.
+  await sleep(ctx.warmupSeconds * 1000);
+  const interruptionsBefore = ctx.interruptions();
+  const before = await worker.scrape();
+  const sim0 = simCounters(meetings);
+  const rows0 = await db.frame.count();
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await sleep(ctx.seconds * 1000);
+  const after = await worker.scrape();
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu1 = process.cpuUsage(cpu0);
+  const sim1 = simCounters(meetings);
+  const rows1 = await db.frame.count();
+  const q = (name: string, p: number) => histogramQuantile(name, before, after, p).value * 1000;
+  const stored = delta("capture_frames_stored_total", before, after);
+  const offered = delta("capture_frames_offered_total", before, after);
+  const workerCpuS = delta("process_cpu_seconds_total", before, after);
+  const result = {
+    label,
+    streams,
+    load: loadAvg(),
+    offeredPerSec: offered / seconds,
+    keptPerSec: delta("capture_frames_kept_total", before, after) / seconds,
+    storedPerSec: stored / seconds,
+    rowsNetPerSec: (rows1 - rows0) / seconds,
+    fileOpsPerStored: sumDelta("capture_file_ops_total", before, after) / Math.max(1, stored),
+    keepAliveAgeP99Ms: q("capture_keepalive_request_age_seconds", 0.99),
+    keepAliveSamples: histogramQuantile("capture_keepalive_request_age_seconds", before, after, 0.99).samples,
+    keepAliveAnswerP99Ms: q("capture_keepalive_answer_seconds", 0.99),
+    frameToRowP50Ms: q("capture_frame_to_row_seconds", 0.5),
+    frameToRowP99Ms: q("capture_frame_to_row_seconds", 0.99),
+    finalToRowP99Ms: q("capture_final_to_row_seconds", 0.99),
+    missedKeepAlives: ctx.interruptions() - interruptionsBefore,
+    reconnects: sumDelta("capture_reconnects_total", before, after),
+    droppedBacklog: delta('capture_frames_dropped_total{reason="backlog"}', before, after),
+    dropped: sumDelta("capture_frames_dropped_total", before, after, (k) => !k.includes('"policy"')),
+    /** Frames zoom-sim did not send because the worker's socket was behind (dropped before the worker). */
+    simSkipped: sim1.skipped - sim0.skipped,
+    simSentPerSec: (sim1.sent - sim0.sent) / seconds,
+    cpuPct: (workerCpuS / seconds) * 100,
+    cpuUsPerOffered: (workerCpuS * 1e6) / Math.max(1, offered),
+    simCpuPct: ((cpu1.user + cpu1.system) / 1e6 / seconds) * 100,
+    rssMb: (after.get("process_resident_memory_bytes") ?? 0) / 1024 / 1024,
+    dbBufferKb: (after.get("capture_db_buffer_bytes") ?? 0) / 1024,
+    loopLagP99Ms: (after.get("nodejs_eventloop_lag_p99_seconds") ?? 0) * 1000,
+    rssPerStreamMb:
+      ((after.get("process_resident_memory_bytes") ?? 0) - ctx.rssIdle) / Math.max(1, streams) / 1024 / 1024,
+  };
+  if (o.stop ?? true) await stopStreams(meetings, () => idleState(worker));
+  return result;
+}
+
+export async function idleState(worker: WorkerProcess) {
+  const s = await worker.scrape();
+  return {
+    active: s.get("capture_active_sessions") ?? 0,
+    dbBufferBytes: s.get("capture_db_buffer_bytes") ?? 0,
+  };
+}
+
+export const fmt = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : "n/a");
+
+export function printResults(results: PhaseResult[]) {
+  console.table(
+    results.map((r) => ({
+      phase: r.label,
+      "offered/s": fmt(r.offeredPerSec, 0),
+      "stored/s": fmt(r.storedPerSec, 0),
+      "file ops/stored": fmt(r.fileOpsPerStored, 2),
+      "ka age p99 ms": fmt(r.keepAliveAgeP99Ms),
+      "ka answer p99 ms": fmt(r.keepAliveAnswerP99Ms),
+      "missed ka": r.missedKeepAlives,
+      reconnects: r.reconnects,
+      "row p99 ms": fmt(r.frameToRowP99Ms),
+      "final→row p99 ms": fmt(r.finalToRowP99Ms),
+      "backlog drops": r.droppedBacklog,
+      "other drops": r.dropped - r.droppedBacklog,
+      "sim skipped": r.simSkipped,
+      "loop lag p99 ms": fmt(r.loopLagP99Ms, 0),
+      "worker cpu %": fmt(r.cpuPct, 0),
+      "µs cpu/offered": fmt(r.cpuUsPerOffered, 0),
+      "sim cpu %": fmt(r.simCpuPct, 0),
+      "RSS/stream MB": r.streams > 1 ? fmt(r.rssPerStreamMb, 2) : "-",
+      load: r.load,
+    })),
+  );
+}

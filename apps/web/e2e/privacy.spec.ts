@@ -1,11 +1,13 @@
 // Issue 13 in the browser: the retention setting on the team page, erasing a person across sessions up to
-// the verification's "0 remaining", and the audit of access (one event per gallery page and per zip, the
-// audit page's filter and CSV). Frames are arranged in the database and the portal's frame store directly.
+// the verification's "0 remaining", the audit of access (one event per gallery page and per zip, the
+// audit page's filter and CSV), the storage quota on the settings page with a real capture past it shown
+// on the session page, and a session whose frames expired. Frames are arranged in the database and the
+// portal's frame store directly, except in the quota test, where the worker captures a zoom-sim stream.
 import { randomBytes } from "node:crypto";
 import { LocalDiskFrameStore } from "@capture/rtms-core/frames";
 import { expect, test } from "@playwright/test";
 import sharp from "sharp";
-import { db, env, login, USERS } from "./support.ts";
+import { db, env, login, meetingNumber, sim, USERS, waitFor } from "./support.ts";
 
 test.use({ baseURL: process.env.E2E_BASE_URL });
 
@@ -166,4 +168,120 @@ test("a gallery page and a zip export each write one audit event; the audit page
   expect(lines[0]).toContain("time,actor_email");
   expect(lines.length).toBeGreaterThan(1);
   for (const line of lines.slice(1)) expect(line).toContain('"frames.export"');
+});
+
+test("an admin sets the storage quota; capture past it shows on the session page as frames not stored", async ({
+  page,
+}) => {
+  test.setTimeout(120_000);
+  const teamId = env("E2E_TEAM_A");
+  await login(page, USERS.ownerA);
+  await page.goto("/settings");
+  const panel = page.getByTestId("storage");
+  await expect(panel.getByTestId("storage-quota")).toHaveText("unlimited");
+  await panel.getByLabel("Storage quota (MB)").fill("-1");
+  await panel.getByRole("button", { name: "Save quota" }).click();
+  await expect(panel.getByTestId("form-error")).toContainText("megabytes above 0");
+  // Room for a few frames above what the team already stores.
+  const stored = Number((await db().team.findUniqueOrThrow({ where: { id: teamId } })).storedBytes);
+  const quotaMb = ((stored + 60_000) / 1_000_000).toFixed(3);
+  await panel.getByLabel("Storage quota (MB)").fill(quotaMb);
+  await panel.getByRole("button", { name: "Save quota" }).click();
+  await expect(panel.getByTestId("form-message")).toHaveText(`Quota saved: ${Number(quotaMb)} MB.`);
+  await expect(panel.getByTestId("storage-quota")).toHaveText(`${Number(quotaMb)} MB`);
+
+  try {
+    // A meeting that keeps every frame reaches the quota within seconds.
+    const number = meetingNumber();
+    await db().meeting.create({
+      data: { teamId, meetingNumber: number, name: "Quota meeting", framePolicy: { kind: "all" } },
+    });
+    await sim("POST", "/meetings", { number, participants: [{ name: "Quincy Quota" }] });
+    const stream = await sim<{ streamId: string }>("POST", `/meetings/${number}/rtms/start`, {
+      waitForConsumer: true,
+    });
+    const session = await waitFor(
+      () => db().captureSession.findFirst({ where: { rtmsStreamId: stream.streamId, state: "ACTIVE" } }),
+      30_000,
+      "the worker to connect the stream",
+    );
+    await waitFor(
+      async () =>
+        (await db().captureSession.findUniqueOrThrow({ where: { id: session.id } })).quotaDroppedFrames >= 5,
+      40_000,
+      "frames dropped at the quota",
+    );
+    await sim("POST", `/meetings/${number}/rtms/stop`, { reason: 6 });
+    const ended = await waitFor(
+      () => db().captureSession.findFirst({ where: { id: session.id, state: "STOPPED" } }),
+      30_000,
+      "the session to stop",
+    );
+    const team = await db().team.findUniqueOrThrow({ where: { id: teamId } });
+    expect(Number(team.storedBytes)).toBeLessThanOrEqual(Number(team.quotaBytes));
+    await page.goto(`/sessions/${session.id}`);
+    await expect(page.getByTestId("quota-dropped")).toHaveText(
+      `${ended.quotaDroppedFrames.toLocaleString("en")} frames not stored: team storage quota reached.`,
+    );
+    await page.goto("/settings");
+    await expect(page.getByTestId("storage-full")).toBeVisible();
+  } finally {
+    // Back to unlimited so the shared team's other specs keep capturing.
+    await page.goto("/settings");
+    await panel.getByLabel("Storage quota (MB)").fill("");
+    await panel.getByRole("button", { name: "Save quota" }).click();
+    await expect(panel.getByTestId("storage-quota")).toHaveText("unlimited");
+  }
+  const audit = await db().auditEvent.findMany({
+    where: { teamId, action: "quota.update" },
+    orderBy: { createdAt: "asc" },
+  });
+  expect(audit.map((a) => a.data)).toEqual([
+    { from: null, to: Math.round(Number(quotaMb) * 1_000_000) },
+    { from: Math.round(Number(quotaMb) * 1_000_000), to: null },
+  ]);
+});
+
+test("a session whose frames retention expired says so and keeps its participants", async ({ page }) => {
+  const s = await sessionWithPerson(`Expired Ezra ${randomBytes(3).toString("hex")}`, "7001", 0);
+  await db().captureSession.update({ where: { id: s.session.id }, data: { framesExpiredAt: new Date() } });
+  await login(page, USERS.ownerA);
+  await page.goto(`/sessions/${s.session.id}`);
+  await expect(page.getByTestId("frames-expired")).toContainText("Frames expired");
+  await expect(page.getByTestId("participants")).toContainText("Expired Ezra");
+  await expect(page.getByTestId("quota-dropped")).toHaveCount(0);
+});
+
+test("every page shows a banner while a worker reports its frame store below the free-space floor", async ({
+  page,
+}) => {
+  await login(page, USERS.viewerA);
+  await page.goto("/sessions");
+  await expect(page.getByTestId("low-disk-banner")).toHaveCount(0);
+  // What the worker's low-disk guard writes as its heartbeat (apps/worker capture/storage-guard.ts).
+  const row = {
+    workerId: `e2e-low-${randomBytes(3).toString("hex")}`,
+    lowDisk: true,
+    freeBytes: 900n * 1024n * 1024n,
+    totalBytes: 100n * 1024n ** 3n,
+    floorBytes: 1024n ** 3n,
+    lowSince: new Date(),
+    expiresAt: new Date(Date.now() + 60_000),
+  };
+  await db().workerDiskState.create({ data: row });
+  try {
+    await page.goto("/sessions");
+    await expect(page.getByTestId("low-disk-banner")).toContainText(
+      "new frames are not being stored (900.0 MiB free, floor 1.0 GiB)",
+    );
+    // A report that expired (its worker died) says nothing.
+    await db().workerDiskState.update({
+      where: { workerId: row.workerId },
+      data: { expiresAt: new Date(Date.now() - 1000) },
+    });
+    await page.goto("/sessions");
+    await expect(page.getByTestId("low-disk-banner")).toHaveCount(0);
+  } finally {
+    await db().workerDiskState.deleteMany({ where: { workerId: row.workerId } });
+  }
 });

@@ -5,10 +5,15 @@ import { db } from "~/server/services.ts";
 import { setTeamQuotaAction } from "../actions.ts";
 import { fmtMegabytes, getStorageUsage } from "../lib/storage.ts";
 
+/** About one large HD JPEG. */
+const FULL_MARGIN_BYTES = 512 * 1024;
+
 export async function StorageSettings({ member }: { member: Member }) {
   const usage = await getStorageUsage(db(), member.teamId);
   const editable = canEdit(member);
-  const full = usage.quotaBytes !== null && usage.storedBytes >= usage.quotaBytes;
+  // Capture refuses a frame that would not fit, so a full team stops just under its quota: within one
+  // large frame of it counts as full.
+  const full = usage.quotaBytes !== null && usage.storedBytes + FULL_MARGIN_BYTES >= usage.quotaBytes;
   return (
     <section data-testid="storage">
       <h2>Storage</h2>
@@ -26,7 +31,7 @@ export async function StorageSettings({ member }: { member: Member }) {
       </p>
       {full ? (
         <p className="notice" data-testid="storage-full">
-          The team is at its storage quota: new frames are not stored.
+          The team is at its storage quota: capture is not storing new frames.
         </p>
       ) : null}
       {editable ? (

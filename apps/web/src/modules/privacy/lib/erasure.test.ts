@@ -17,6 +17,7 @@ import { ThumbnailCache } from "../../gallery/lib/thumbnails.ts";
 import { type Member, resolveMember } from "../../teams/lib/membership.ts";
 import { ERASED_NAME, erasePeople, searchPeople, verifyErasure } from "./erasure.ts";
 import { setMeetingRetention, setTeamRetention, TeamRetentionInput } from "./retention.ts";
+import { getStorageUsage, setTeamQuota, TeamQuotaInput } from "./storage.ts";
 
 let t: TestDatabase;
 let dir: string;
@@ -128,12 +129,15 @@ describe("erase a person", () => {
     const byId = await searchPeople(t.db, actor, "200");
     expect(byId.matches.map((m) => m.name)).toEqual(["Alan Turing"]);
 
+    const usedBefore = (await getStorageUsage(t.db, team.id)).storedBytes;
     const result = await erasePeople(
       { db: t.db, store, thumbnails, log: silent },
       actor,
       found.matches.map((m) => m.participantId),
       "127.0.0.1",
     );
+    // The team's stored bytes (kept by the database's Frame triggers) lose exactly what was erased.
+    expect((await getStorageUsage(t.db, team.id)).storedBytes).toBe(usedBefore - found.bytes);
     expect(result).toMatchObject({
       participants: 3,
       sessions: 3,
@@ -257,5 +261,38 @@ describe("retention setting", () => {
     await expect(
       setMeetingRetention(t.db, await memberOf(other.user.id, other.team.id), meeting.id, 1),
     ).rejects.toMatchObject({ code: "NOT_FOUND" });
+  });
+});
+
+describe("storage quota setting", () => {
+  it("parses megabytes and empty, refuses junk, audits each change, and shows usage against it", async () => {
+    expect(TeamQuotaInput.parse({ quotaMb: " 250 " }).quotaMb).toBe(250_000_000n);
+    expect(TeamQuotaInput.parse({ quotaMb: "0.06" }).quotaMb).toBe(60_000n);
+    expect(TeamQuotaInput.parse({ quotaMb: "" }).quotaMb).toBeNull();
+    for (const bad of ["0", "-1", "1.2345", "abc", "1e9", "999999999999"])
+      expect(TeamQuotaInput.safeParse({ quotaMb: bad }).success).toBe(false);
+
+    const { team, user } = await createTeamWithUser(t.db, "ADMIN", "quota");
+    const actor = await memberOf(user.id, team.id);
+    await sessionWith(team.id, [{ name: "Q", zoomUserId: "1", frames: 2 }]);
+    const used = (await getStorageUsage(t.db, team.id)).storedBytes;
+    expect(used).toBeGreaterThan(0);
+    expect(await getStorageUsage(t.db, team.id)).toEqual({ quotaBytes: null, storedBytes: used, percent: null });
+    await setTeamQuota(t.db, actor, BigInt(used * 4), "10.0.0.2");
+    expect(await getStorageUsage(t.db, team.id)).toEqual({ quotaBytes: used * 4, storedBytes: used, percent: 25 });
+    await setTeamQuota(t.db, actor, null);
+    const audit = await t.db.auditEvent.findMany({
+      where: { teamId: team.id, action: "quota.update" },
+      orderBy: { createdAt: "asc" },
+    });
+    expect(audit.map((a) => [a.data, a.ip])).toEqual([
+      [{ from: null, to: used * 4 }, "10.0.0.2"],
+      [{ from: used * 4, to: null }, null],
+    ]);
+    const viewerUser = await t.db.user.create({ data: { email: "v@quota.test", name: "V", passwordHash: "x" } });
+    await t.db.membership.create({ data: { teamId: team.id, userId: viewerUser.id, role: "VIEWER" } });
+    await expect(setTeamQuota(t.db, await memberOf(viewerUser.id, team.id), 1n)).rejects.toMatchObject({
+      code: "FORBIDDEN",
+    });
   });
 });

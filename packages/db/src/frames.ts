@@ -61,19 +61,22 @@ export async function insertFrames(
       ORDER BY t.id FOR NO KEY UPDATE
     ), candidates AS (
       -- A replay of a stored frame is neither counted against the quota nor refused (its file is the
-      -- stored frame's own: refusing it would delete that file).
-      SELECT i.*, s."teamId",
-        EXISTS (SELECT 1 FROM "Frame" x WHERE x."sessionId" = i."sessionId"
-                AND x."participantId" = i."participantId" AND x."zoomTimestamp" = i."zoomTimestamp") AS replay
-      -- LEFT: a row naming no session still reaches the INSERT and fails there as a data error.
-      FROM input i LEFT JOIN "CaptureSession" s ON s.id = i."sessionId"
+      -- stored frame's own: refusing it would delete that file). Looked up only for teams with a quota.
+      -- LEFT joins: a row naming no session still reaches the INSERT and fails there as a data error.
+      SELECT i.*, s."teamId", tm.id AS "quotaTeam", tm."quotaBytes", tm."storedBytes",
+        CASE WHEN tm.id IS NULL THEN false ELSE EXISTS (
+          SELECT 1 FROM "Frame" x WHERE x."sessionId" = i."sessionId"
+            AND x."participantId" = i."participantId" AND x."zoomTimestamp" = i."zoomTimestamp") END AS replay
+      FROM input i
+      LEFT JOIN "CaptureSession" s ON s.id = i."sessionId"
+      LEFT JOIN teams tm ON tm.id = s."teamId"
     ), ranked AS (
       SELECT c.*, sum(CASE WHEN c.replay THEN 0 ELSE c.bytes END)
         OVER (PARTITION BY c."teamId" ORDER BY c.ord) AS running
       FROM candidates c
     ), decided AS (
-      SELECT r.*, (NOT r.replay AND tm.id IS NOT NULL AND tm."storedBytes" + r.running > tm."quotaBytes") AS over
-      FROM ranked r LEFT JOIN teams tm ON tm.id = r."teamId"
+      SELECT r.*, (NOT r.replay AND r."quotaTeam" IS NOT NULL AND r."storedBytes" + r.running > r."quotaBytes") AS over
+      FROM ranked r
     ), ins AS (
       INSERT INTO "Frame" ("id", "sessionId", "participantId", "zoomTimestamp", "storageKey", "bytes", "width", "height", "contentType", "contentHash")
       SELECT id, "sessionId", "participantId", "zoomTimestamp", "storageKey", bytes, width, height, "contentType", "contentHash"

@@ -5,7 +5,7 @@
 // What limits the S3 figure here: s3rver is a Node emulator that writes each object and a metadata file
 // to disk and shares the two cores with zoom-sim (this process), the worker and Postgres; a real S3 or
 // MinIO on another host takes none of the worker's CPU.
-// Knobs: BENCH_KEEPALL_STREAMS, BENCH_SECONDS (30), BENCH_WARMUP_S (10), BENCH_FACES (8).
+// Knobs: BENCH_KEEPALL_STREAMS, BENCH_SECONDS (30), BENCH_WARMUP_S (10), BENCH_FACES (8), BENCH_STORES.
 // BENCH_ONLY: runs when unset or "S" (so `pnpm bench` with BENCH_ONLY=A skips it).
 // Run: pnpm --filter @capture/worker exec tsx bench/store.ts (needs DATABASE_URL and Redis, like the tests).
 import { randomBytes } from "node:crypto";
@@ -104,6 +104,7 @@ async function main() {
       },
     });
     await worker.waitHealthy(30_000);
+    console.log(`${store}: worker pid ${worker.pid}, metrics at ${worker.base}/metrics`);
     const team = await db.team.findUniqueOrThrow({ where: { slug: "demo" } });
     await db.team.update({ where: { id: team.id }, data: { captureUnknownMeetings: false } });
     const numbers = Array.from({ length: STREAMS }, (_, i) => String(firstNumber + i));
@@ -182,9 +183,12 @@ async function main() {
       `frame store bench: keep-all on ${STREAMS} streams, HD JPG 5 fps, ${FACES} faces, ${SECONDS} s measured ` +
         `after ${WARMUP_S} s warm-up; one worker on local disk, then one on S3 (s3rver on loopback)`,
     );
-    const local = await phase("local", 720_000_000);
-    const s3Result = await phase("s3", 730_000_000);
-    const results = [local, s3Result];
+    // BENCH_STORES=s3 (or local) runs one side alone, e.g. to look at it with BENCH_LOG_LEVEL=info.
+    const sides = (process.env.BENCH_STORES ?? "local,s3").split(",");
+    const nan = { storedPerSec: Number.NaN, workerCpuPct: Number.NaN } as PhaseResult;
+    const local = sides.includes("local") ? await phase("local", 720_000_000) : nan;
+    const s3Result = sides.includes("s3") ? await phase("s3", 730_000_000) : nan;
+    const results = [local, s3Result].filter((r) => r !== nan);
 
     // The S3 phase's frames really are in the bucket (and the local phase's on disk): count both.
     let objects = 0;

@@ -225,6 +225,9 @@ test("an admin sets the storage quota; capture past it shows on the session page
     );
     await page.goto("/settings");
     await expect(page.getByTestId("storage-full")).toBeVisible();
+    // Every page of the team says so.
+    await page.goto("/sessions");
+    await expect(page.getByTestId("quota-banner")).toContainText("at its storage quota");
   } finally {
     // Back to unlimited so the shared team's other specs keep capturing.
     await page.goto("/settings");
@@ -232,6 +235,7 @@ test("an admin sets the storage quota; capture past it shows on the session page
     await panel.getByRole("button", { name: "Save quota" }).click();
     await expect(panel.getByTestId("storage-quota")).toHaveText("unlimited");
   }
+  await expect(page.getByTestId("quota-banner")).toHaveCount(0);
   const audit = await db().auditEvent.findMany({
     where: { teamId, action: "quota.update" },
     orderBy: { createdAt: "asc" },

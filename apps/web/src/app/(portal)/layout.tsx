@@ -2,6 +2,7 @@ import type { ReactNode } from "react";
 import { NavLinks } from "~/components/nav-links.tsx";
 import { SignOutButton } from "~/modules/auth/components/sign-out-button.tsx";
 import { LowDiskBanner } from "~/modules/privacy/components/low-disk-banner.tsx";
+import { QuotaBanner } from "~/modules/privacy/components/quota-banner.tsx";
 import { countOpenRetryItems } from "~/modules/retries/lib/retries.ts";
 import { TeamSwitcher } from "~/modules/teams/components/team-switcher.tsx";
 import { requireMember } from "~/server/context.ts";
@@ -26,6 +27,7 @@ export default async function PortalLayout({ children }: { children: ReactNode }
       </header>
       <main>
         <LowDiskBanner />
+        <QuotaBanner teamId={member.teamId} />
         {children}
       </main>
     </>

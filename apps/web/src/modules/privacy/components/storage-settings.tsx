@@ -3,17 +3,12 @@ import { ActionForm, FieldError } from "~/components/action-form.tsx";
 import { canEdit, type Member } from "~/modules/teams/lib/membership.ts";
 import { db } from "~/server/services.ts";
 import { setTeamQuotaAction } from "../actions.ts";
-import { fmtMegabytes, getStorageUsage } from "../lib/storage.ts";
-
-/** About one large HD JPEG. */
-const FULL_MARGIN_BYTES = 512 * 1024;
+import { fmtMegabytes, getStorageUsage, isAtQuota } from "../lib/storage.ts";
 
 export async function StorageSettings({ member }: { member: Member }) {
   const usage = await getStorageUsage(db(), member.teamId);
   const editable = canEdit(member);
-  // Capture refuses a frame that would not fit, so a full team stops just under its quota: within one
-  // large frame of it counts as full.
-  const full = usage.quotaBytes !== null && usage.storedBytes + FULL_MARGIN_BYTES >= usage.quotaBytes;
+  const full = isAtQuota(usage);
   return (
     <section data-testid="storage">
       <h2>Storage</h2>

@@ -49,6 +49,17 @@ export async function getStorageUsage(db: Db, teamId: string): Promise<StorageUs
   };
 }
 
+/** About one large HD JPEG. */
+const FULL_MARGIN_BYTES = 512 * 1024;
+
+/**
+ * Capture refuses a frame that would not fit, so a full team stops just under its quota: within one large
+ * frame of it counts as full.
+ */
+export function isAtQuota(u: StorageUsage): boolean {
+  return u.quotaBytes !== null && u.storedBytes + FULL_MARGIN_BYTES >= u.quotaBytes;
+}
+
 export function fmtMegabytes(bytes: number): string {
   return `${(bytes / MB).toLocaleString("en", { maximumFractionDigits: 3 })} MB`;
 }

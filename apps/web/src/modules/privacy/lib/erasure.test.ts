@@ -277,9 +277,17 @@ describe("storage quota setting", () => {
     await sessionWith(team.id, [{ name: "Q", zoomUserId: "1", frames: 2 }]);
     const used = (await getStorageUsage(t.db, team.id)).storedBytes;
     expect(used).toBeGreaterThan(0);
-    expect(await getStorageUsage(t.db, team.id)).toEqual({ quotaBytes: null, storedBytes: used, percent: null });
+    expect(await getStorageUsage(t.db, team.id)).toEqual({
+      quotaBytes: null,
+      storedBytes: used,
+      percent: null,
+    });
     await setTeamQuota(t.db, actor, BigInt(used * 4), "10.0.0.2");
-    expect(await getStorageUsage(t.db, team.id)).toEqual({ quotaBytes: used * 4, storedBytes: used, percent: 25 });
+    expect(await getStorageUsage(t.db, team.id)).toEqual({
+      quotaBytes: used * 4,
+      storedBytes: used,
+      percent: 25,
+    });
     await setTeamQuota(t.db, actor, null);
     const audit = await t.db.auditEvent.findMany({
       where: { teamId: team.id, action: "quota.update" },
@@ -289,7 +297,9 @@ describe("storage quota setting", () => {
       [{ from: null, to: used * 4 }, "10.0.0.2"],
       [{ from: used * 4, to: null }, null],
     ]);
-    const viewerUser = await t.db.user.create({ data: { email: "v@quota.test", name: "V", passwordHash: "x" } });
+    const viewerUser = await t.db.user.create({
+      data: { email: "v@quota.test", name: "V", passwordHash: "x" },
+    });
     await t.db.membership.create({ data: { teamId: team.id, userId: viewerUser.id, role: "VIEWER" } });
     await expect(setTeamQuota(t.db, await memberOf(viewerUser.id, team.id), 1n)).rejects.toMatchObject({
       code: "FORBIDDEN",

@@ -10,11 +10,12 @@
 // Run: pnpm --filter @capture/worker exec tsx bench/store.ts (needs DATABASE_URL and Redis, like the tests).
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createTestDatabase } from "@capture/db/testing";
 import { JobQueues, redisConnection } from "@capture/jobs";
+import type { S3FrameStore } from "@capture/rtms-core/frames";
 import { startTestS3Server } from "@capture/rtms-core/frames/testing";
 import { type LiveMeeting, startZoomSim } from "@capture/zoom-sim";
 import { delta, histogramQuantile, type Samples } from "./metrics.ts";
@@ -26,6 +27,8 @@ const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 10);
 const FACES = Number(process.env.BENCH_FACES ?? 8);
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const BUCKET = "bench-frames";
+const RAW_SECONDS = Number(process.env.BENCH_RAW_S ?? 10);
+let s3Pid: number | undefined;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const loadavg = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
@@ -64,6 +67,7 @@ async function main() {
   const sim = await startZoomSim({ keepAliveIntervalMs: 2000, audio: false, roomJoinDelayMs: 100 });
   const testDb = await createTestDatabase("benchstore");
   const s3 = await startTestS3Server();
+  s3Pid = s3.pid;
   const bucket = await s3.store(BUCKET);
   const framesDir = await mkdtemp(path.join(tmpdir(), "worker-bench-store-"));
   const prefix = `benchs-${randomBytes(4).toString("hex")}`;
@@ -196,6 +200,9 @@ async function main() {
     const files = (await readdir(framesDir, { recursive: true, withFileTypes: true })).filter((e) =>
       e.isFile(),
     ).length;
+    // The emulator's own ceiling at this moment: puts of one real frame straight from this process, as
+    // many in flight as the worker's store allows, no zoom-sim, no worker, no rows.
+    const raw = await rawPutLoop(bucket, await oneFrame(framesDir, bucket), RAW_SECONDS);
 
     console.table(
       results.map((r) => ({
@@ -217,6 +224,10 @@ async function main() {
       if (Object.keys(r.warnings).length > 0) console.log(`${r.store}: worker warnings`, r.warnings);
     }
     console.log(`objects in the bucket: ${objects}; files on local disk: ${files}`);
+    console.log(
+      `raw S3 put loop (s3rver alone, ${raw.inFlight} in flight, ${raw.bytes} B frame, ${RAW_SECONDS} s): ` +
+        `${fmt(raw.perSec, 0)} puts/s, s3rver cpu ${fmt(raw.s3rverCpuPct, 0)}%, load ${raw.load}`,
+    );
     const ratio = s3Result.storedPerSec / local.storedPerSec;
     console.log(
       `S3 / local stored frames/s: ${fmt(s3Result.storedPerSec, 0)} / ${fmt(local.storedPerSec, 0)} = ${fmt(ratio, 2)}`,
@@ -242,6 +253,41 @@ async function main() {
     await testDb.drop();
     await rm(framesDir, { recursive: true, force: true });
   }
+}
+
+/** Any one stored frame's bytes (the worker's own output), from disk or else from the bucket. */
+async function oneFrame(dir: string, bucket: S3FrameStore): Promise<Uint8Array> {
+  const file = (await readdir(dir, { recursive: true, withFileTypes: true })).find((e) => e.isFile());
+  if (file) return readFile(path.join(file.parentPath, file.name));
+  for await (const o of bucket.list("")) return bucket.get(o.storageKey);
+  throw new Error("bench: no frame stored to replay");
+}
+
+async function rawPutLoop(bucket: S3FrameStore, bytes: Uint8Array, seconds: number) {
+  const inFlight = 64; // S3FrameStore's default maxSockets: what the worker's store sends at once
+  const load = loadavg();
+  const cpu0 = cpuSecondsOf(s3Pid);
+  const end = performance.now() + seconds * 1000;
+  let puts = 0;
+  let timestamp = 1;
+  await Promise.all(
+    Array.from({ length: inFlight }, async (_, lane) => {
+      while (performance.now() < end) {
+        await bucket.put(
+          { sessionKey: "raw", userName: "Raw", userId: lane, timestamp: timestamp++, format: "jpg" },
+          bytes,
+        );
+        puts++;
+      }
+    }),
+  );
+  return {
+    inFlight,
+    bytes: bytes.byteLength,
+    perSec: puts / seconds,
+    s3rverCpuPct: ((cpuSecondsOf(s3Pid) - cpu0) / seconds) * 100,
+    load,
+  };
 }
 
 const only = process.env.BENCH_ONLY;

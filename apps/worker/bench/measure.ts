@@ -56,6 +56,8 @@ export async function measure(
     label,
     streams,
     load: loadAvg(),
+    /** Sessions the worker ran at the end of the window (fewer than streams when it could not start them all). */
+    active: after.get("capture_active_sessions") ?? 0,
     offeredPerSec: offered / seconds,
     keptPerSec: delta("capture_frames_kept_total", before, after) / seconds,
     storedPerSec: stored / seconds,
@@ -101,6 +103,7 @@ export function printResults(results: PhaseResult[]) {
   console.table(
     results.map((r) => ({
       phase: r.label,
+      active: r.active,
       "offered/s": fmt(r.offeredPerSec, 0),
       "stored/s": fmt(r.storedPerSec, 0),
       "file ops/stored": fmt(r.fileOpsPerStored, 2),

@@ -3,6 +3,7 @@
 // env (a second worker, another frame store) through `extraEnv`.
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { generateKeySpec } from "@capture/db";
 import type { ZoomSim } from "@capture/zoom-sim";
@@ -42,6 +43,11 @@ export interface WorkerProcess {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const SCRAPE_TIMEOUT_MS = Number(process.env.BENCH_SCRAPE_TIMEOUT_MS ?? 30_000);
+/** BENCH_TRACE=1: every scrape's duration and both processes' event-loop lag (which side is slow). */
+const TRACE = process.env.BENCH_TRACE === "1";
+const benchLoop = monitorEventLoopDelay({ resolution: 10 });
+if (TRACE) benchLoop.enable();
 
 export async function startWorkerProcess(o: WorkerProcessOptions): Promise<WorkerProcess> {
   const healthPort = o.healthPort ?? (await freePort());
@@ -84,8 +90,19 @@ export async function startWorkerProcess(o: WorkerProcessOptions): Promise<Worke
     logs,
     exitState,
     async scrape() {
-      const res = await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(10_000) });
-      return parseMetrics(await res.text());
+      const t0 = performance.now();
+      const res = await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(SCRAPE_TIMEOUT_MS) });
+      const samples = parseMetrics(await res.text());
+      if (TRACE) {
+        console.log(
+          `trace ${new Date().toISOString().slice(11, 19)} worker ${healthPort}: scrape ` +
+            `${(performance.now() - t0).toFixed(0)} ms, active ${samples.get("capture_active_sessions")}, ` +
+            `worker loop p99 ${((samples.get("nodejs_eventloop_lag_p99_seconds") ?? 0) * 1000).toFixed(0)} ms, ` +
+            `bench loop p99 ${(benchLoop.percentile(99) / 1e6).toFixed(0)} ms`,
+        );
+        benchLoop.reset();
+      }
+      return samples;
     },
     async waitHealthy(timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
@@ -115,4 +132,20 @@ export function warningsByMessage(logs: string[]): Record<string, number> {
     } catch {}
   }
   return Object.fromEntries(byMsg);
+}
+
+/** One line per distinct message, for BENCH_DUMP_LOGS (what a warning said, not just how often). */
+export function sampleLines(logs: string[]): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const line of logs) {
+    let kind = "?";
+    try {
+      kind = (JSON.parse(line) as { msg?: string }).msg ?? "?";
+    } catch {}
+    if (seen.has(kind)) continue;
+    seen.add(kind);
+    out.push(line.slice(0, 600));
+  }
+  return out;
 }

@@ -205,12 +205,11 @@ test("an admin sets the storage quota; capture past it shows on the session page
       30_000,
       "the worker to connect the stream",
     );
-    await waitFor(
-      async () =>
-        (await db().captureSession.findUniqueOrThrow({ where: { id: session.id } })).quotaDroppedFrames >= 5,
-      40_000,
-      "frames dropped at the quota",
-    );
+    // The live session page shows the frames not stored as they are counted.
+    await page.goto(`/sessions/${session.id}`);
+    await expect(page.getByTestId("quota-dropped")).toContainText("not stored: team storage quota reached", {
+      timeout: 40_000,
+    });
     await sim("POST", `/meetings/${number}/rtms/stop`, { reason: 6 });
     const ended = await waitFor(
       () => db().captureSession.findFirst({ where: { id: session.id, state: "STOPPED" } }),

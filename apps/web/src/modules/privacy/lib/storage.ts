@@ -87,14 +87,6 @@ export async function setTeamQuota(db: Db, actor: Member, quotaBytes: bigint | n
   });
 }
 
-/** What capture did not store in a session because of a storage limit. */
-export async function sessionStorageDrops(db: Db, teamId: string, sessionId: string) {
-  return db.captureSession.findFirst({
-    where: { id: sessionId, teamId },
-    select: { quotaDroppedFrames: true, lowDiskDroppedFrames: true },
-  });
-}
-
 /** Workers whose local frame store is below its floor now (every team is affected: the disk is shared). */
 export async function lowDiskReports(db: Db) {
   return (await lowDiskWorkers(db)).map((w) => ({

@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { useEffect, useState } from "react";
 import { CAPTURE_MODE_LABELS } from "~/modules/meetings/lib/capture-mode.ts";
+import { CaptureDropsNotice } from "~/modules/privacy/components/capture-drops-notice.tsx";
 import { describeCoverage, formatMs, participantCoverage } from "../lib/coverage.ts";
 import type { SessionSnapshot } from "../lib/sessions.ts";
 import { TimelineChart } from "./timeline-chart.tsx";
@@ -53,6 +54,7 @@ export function LiveSession({ initial }: { initial: SessionSnapshot }) {
           · capture mode <span data-testid="capture-mode">{CAPTURE_MODE_LABELS[snap.captureMode]}</span>
         </span>
       </p>
+      <CaptureDropsNotice quota={snap.notStored.quota} lowDisk={snap.notStored.lowDisk} />
       <div className="stats">
         <div className="stat">
           <div className="label">State</div>

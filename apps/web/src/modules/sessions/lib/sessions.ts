@@ -104,6 +104,8 @@ export interface SessionSnapshot {
   stopReason: string | null;
   /** The mode the session ran with (a later edit of the meeting does not rewrite it). */
   captureMode: CaptureMode;
+  /** Frames capture did not store because of a storage limit (issue 13: team quota, worker low disk). */
+  notStored: { quota: number; lowDisk: number };
   coverage: Coverage;
   /** Epoch ms; the camera columns are what coverage.ts's participantCoverage reads. */
   participants: {
@@ -214,6 +216,8 @@ export async function getSessionSnapshot(
     events.length,
     events.at(-1)?.at ?? 0,
     roomActions.map((a) => `${a.id}:${a.outcome}:${a.at}`).join(","),
+    // Counted by raw SQL that does not touch updatedAt.
+    `${s.quotaDroppedFrames}:${s.lowDiskDroppedFrames}`,
   ].join("|");
   return {
     id: s.id,
@@ -228,6 +232,7 @@ export async function getSessionSnapshot(
     reconnects: s.reconnectCount,
     stopReason: describeStopReason(s.stopReason, s.stopReasonText),
     captureMode: s.captureMode,
+    notStored: { quota: s.quotaDroppedFrames, lowDisk: s.lowDiskDroppedFrames },
     coverage: coverageOf(participants),
     participants,
     events,

@@ -1,5 +1,4 @@
 import Link from "next/link";
-import { CaptureDropsNotice } from "~/modules/privacy/components/capture-drops-notice.tsx";
 import { FramesExpiredNotice } from "~/modules/privacy/components/frames-expired-notice.tsx";
 import { LiveSession } from "~/modules/sessions/components/live-session.tsx";
 import { getSessionSnapshot } from "~/modules/sessions/lib/sessions.ts";
@@ -22,7 +21,6 @@ export default async function SessionPage(props: { params: Promise<{ sessionId: 
         meeting <span className="mono">{snapshot.meetingUuid}</span>
       </p>
       <FramesExpiredNotice teamId={member.teamId} sessionId={sessionId} />
-      <CaptureDropsNotice teamId={member.teamId} sessionId={sessionId} />
       <LiveSession initial={snapshot} />
     </>
   );

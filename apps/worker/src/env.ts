@@ -75,9 +75,12 @@ export const EnvSchema = z.object({
   FRAME_FLUSH_MS: int(5, 5_000).default(25),
   /**
    * Memory for kept frames not yet written, all sessions together (bytes): frames a keep-newest policy
-   * holds until they are final, and writes in flight. Reaching it flushes what is held early.
+   * holds until they are final, and writes in flight. Reaching it flushes what is held early. The seed
+   * policy holds 3 frames per stream: 500 streams of zoom-sim's 52 KB (base64) HD JPEGs are 78 MB, so a
+   * 64 MB default turned every frame into a write-then-delete (issue 10 bench); 256 MB leaves room for
+   * larger real frames.
    */
-  STORE_BACKLOG_BYTES: int(64 * 1024, 2 ** 31).default(64 * 1024 * 1024),
+  STORE_BACKLOG_BYTES: int(64 * 1024, 2 ** 31).default(256 * 1024 * 1024),
   /**
    * A keep-newest policy (the seed's) holds its candidates in memory and writes them when final: the
    * participant leaves the screen, the session ends or is released, or this much time passes. A kill -9

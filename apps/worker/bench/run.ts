@@ -14,7 +14,7 @@
 //      after kill -9 of one, takeover within 30 s with nothing kept lost.
 // Knobs: BENCH_STREAMS, BENCH_KEEPALL_STEPS, BENCH_SECONDS (30 per window), BENCH_WARMUP_S (10),
 // BENCH_FACES (8), BENCH_FRAME_TICK_MS (30000), BENCH_ONLY (A, B, C or D), BENCH_WORKER_ARGS (node flags
-// for the worker, e.g. --cpu-prof), BENCH_LOG_LEVEL (warn), BENCH_DUMP_LOGS=1 (one worker log line per message),
+// for the worker, e.g. --cpu-prof), BENCH_WORKER_ENV ("K=V K=V" worker env), BENCH_LOG_LEVEL (warn), BENCH_DUMP_LOGS=1 (one worker log line per message),
 // BENCH_TRACE=1 (every scrape's duration and both event loops' lag), BENCH_SCRAPE_TIMEOUT_MS (30000).
 // zoom-sim re-encodes every face's JPEG when its printed clock ticks; at 1 s (its default) 500 faces keep
 // two encoder threads busy, which is the simulator's cost, not Zoom's. The bench ticks every 30 s.
@@ -78,6 +78,13 @@ async function main() {
         ...base,
         queuePrefix: prefix,
         maxSessions: STREAMS + 10,
+        // BENCH_WORKER_ENV="STORE_BACKLOG_BYTES=268435456 FRAME_HOLD_MS=5000": worker settings to try.
+        extraEnv: Object.fromEntries(
+          (process.env.BENCH_WORKER_ENV ?? "")
+            .split(" ")
+            .filter(Boolean)
+            .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+        ),
         nodeArgs: process.env.BENCH_WORKER_ARGS ? process.env.BENCH_WORKER_ARGS.split(" ") : [],
       });
       cleanups.push(async () => {

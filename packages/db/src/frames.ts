@@ -53,23 +53,27 @@ export async function insertFrames(
         ${f.map((r) => r.contentType)}::text[], ${f.map((r) => r.contentHash)}::text[])
         WITH ORDINALITY AS u(id, "sessionId", "participantId", "zoomTimestamp", "storageKey", bytes, width, height,
                              "contentType", "contentHash", ord)
-    ), teams AS (
+    ), locked AS (
+      -- The batch's teams are locked first, in id order, before any Participant row: every statement that
+      -- touches frames takes Team before Participant (the Frame triggers update Team), so none deadlock.
       -- FOR NO KEY UPDATE returns the latest committed storedBytes after waiting for a concurrent batch.
       SELECT t.id, t."quotaBytes", t."storedBytes" FROM "Team" t
-      WHERE ${quota} AND t."quotaBytes" IS NOT NULL
-        AND t.id IN (SELECT s."teamId" FROM "CaptureSession" s WHERE s.id IN (SELECT "sessionId" FROM input))
+      WHERE t.id IN (SELECT s."teamId" FROM "CaptureSession" s WHERE s.id IN (SELECT "sessionId" FROM input))
       ORDER BY t.id FOR NO KEY UPDATE
     ), candidates AS (
       -- A replay of a stored frame is neither counted against the quota nor refused (its file is the
       -- stored frame's own: refusing it would delete that file). Looked up only for teams with a quota.
       -- LEFT joins: a row naming no session still reaches the INSERT and fails there as a data error.
-      SELECT i.*, s."teamId", tm.id AS "quotaTeam", tm."quotaBytes", tm."storedBytes",
-        CASE WHEN tm.id IS NULL THEN false ELSE EXISTS (
+      SELECT i.*, s."teamId", q.id AS "quotaTeam", q."quotaBytes", q."storedBytes",
+        CASE WHEN q.id IS NULL THEN false ELSE EXISTS (
           SELECT 1 FROM "Frame" x WHERE x."sessionId" = i."sessionId"
             AND x."participantId" = i."participantId" AND x."zoomTimestamp" = i."zoomTimestamp") END AS replay
       FROM input i
       LEFT JOIN "CaptureSession" s ON s.id = i."sessionId"
-      LEFT JOIN teams tm ON tm.id = s."teamId"
+      -- Joined whatever the option, so the lock above is always taken; its figures count only with it.
+      LEFT JOIN locked lk ON lk.id = s."teamId"
+      LEFT JOIN LATERAL (SELECT lk.id, lk."quotaBytes", lk."storedBytes"
+                         WHERE ${quota} AND lk."quotaBytes" IS NOT NULL) q ON true
     ), ranked AS (
       SELECT c.*, sum(CASE WHEN c.replay THEN 0 ELSE c.bytes END)
         OVER (PARTITION BY c."teamId" ORDER BY c.ord) AS running
@@ -102,12 +106,19 @@ export interface FrameDelete {
 /** Deletes frames by participant and timestamp, and takes what was really deleted off the counts. */
 export async function deleteFrames(db: Db, refs: readonly FrameDelete[]): Promise<void> {
   if (refs.length === 0) return;
+  const pids = refs.map((e) => e.participantId);
   await db.$executeRaw`
-    WITH del AS (
+    WITH locked AS (
+      -- Team before Participant, as in insertFrames (the delete trigger updates Team): no deadlock.
+      SELECT t.id FROM "Team" t
+      WHERE t.id IN (SELECT s."teamId" FROM "Participant" p JOIN "CaptureSession" s ON s.id = p."sessionId"
+                     WHERE p.id = ANY(${pids}::text[]))
+      ORDER BY t.id FOR NO KEY UPDATE
+    ), del AS (
       DELETE FROM "Frame" f
-      USING unnest(${refs.map((e) => e.participantId)}::text[],
-                   ${refs.map((e) => BigInt(e.zoomTimestamp))}::bigint[]) AS gone(pid, ts)
-      WHERE f."participantId" = gone.pid AND f."zoomTimestamp" = gone.ts
+      USING unnest(${pids}::text[], ${refs.map((e) => BigInt(e.zoomTimestamp))}::bigint[]) AS gone(pid, ts)
+      -- count(*), not EXISTS: every team row is locked before the first frame goes.
+      WHERE (SELECT count(*) FROM locked) >= 0 AND f."participantId" = gone.pid AND f."zoomTimestamp" = gone.ts
       RETURNING f."participantId"
     ), counts AS (SELECT "participantId" AS id, count(*)::int AS n FROM del GROUP BY 1)
     UPDATE "Participant" p SET "frameCount" = GREATEST(0, p."frameCount" - counts.n)

@@ -147,3 +147,45 @@ describe("insertFrames with enforceQuota", () => {
     }
   });
 });
+
+describe("lock order", () => {
+  /** Resolves once some backend waits for a lock (the statement under test is queued behind ours). */
+  async function someoneWaits() {
+    for (;;) {
+      const [r] = await db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted`;
+      if ((r?.n ?? 0) > 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  // A transaction that holds the team and then updates the participant (as the portal's frame delete
+  // does: the trigger locks Team, then the count is decremented) must not deadlock with the worker's
+  // batch for the same participant: the batch takes the team first and waits there.
+  for (const kind of ["insertFrames", "deleteFrames"] as const) {
+    it(`${kind} takes the team row before the participant's`, async () => {
+      const team = await db.team.create({ data: { slug: `lock-${kind}`, name: "L" } });
+      const a = await session(team.id);
+      await insertFrames(db, frames(a, 0, [10, 20]));
+      const other = createDb(t.url, { maxConnections: 1 });
+      try {
+        let batch!: Promise<unknown>;
+        await db.$transaction(
+          async (tx) => {
+            await tx.$queryRaw`SELECT 1 FROM "Team" WHERE id = ${team.id} FOR NO KEY UPDATE`;
+            batch =
+              kind === "insertFrames"
+                ? insertFrames(other, frames(a, 100, [5]))
+                : deleteFrames(other, [{ participantId: a.participantId, zoomTimestamp: 0 }]);
+            await someoneWaits();
+            await tx.$executeRaw`UPDATE "Participant" SET "frameCount" = "frameCount" WHERE id = ${a.participantId}`;
+          },
+          { timeout: 20_000 },
+        );
+        await batch;
+      } finally {
+        await other.$disconnect();
+      }
+      expect(await stored(team.id)).toBe(await summed(team.id));
+    });
+  }
+});

@@ -269,9 +269,23 @@ describe("sessions and frames", () => {
   it("a session reports coverage over participants whose camera was on", async () => {
     const s = await body(await call(`/sessions/${ids.session}`, tok.read));
     expect(s.coverage).toEqual({ covered: 1, cameraOn: 2, ratio: 0.5 });
+    expect(s.notStored).toEqual({ quota: 0, lowDisk: 0 });
+    expect(s.framesExpiredAt).toBeNull();
     expect(s.participants.find((p: { id: string }) => p.id === ids.participant).covered).toBe(true);
     const list = await body(await call("/sessions", tok.read));
     expect(list.data[0].coverage).toEqual({ covered: 1, cameraOn: 2, ratio: 0.5 });
+  });
+
+  it("a session reports the frames a storage limit kept out, and when its frames expired", async () => {
+    const { session } = await createCapturedSession(t.db, ownerA.teamId, { frames: 1 });
+    const expiredAt = new Date("2026-11-30T12:00:00.000Z");
+    await t.db.captureSession.update({
+      where: { id: session.id },
+      data: { quotaDroppedFrames: 7, lowDiskDroppedFrames: 2, framesExpiredAt: expiredAt },
+    });
+    const s = await body(await call(`/sessions/${session.id}`, tok.read));
+    expect(s.notStored).toEqual({ quota: 7, lowDisk: 2 });
+    expect(s.framesExpiredAt).toBe(expiredAt.toISOString());
   });
 
   it("frame pages stay stable while frames are inserted, in both orders and with time filters", async () => {

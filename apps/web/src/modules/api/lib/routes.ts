@@ -240,6 +240,8 @@ export const API_ROUTES: ApiRoute[] = [
         reconnects: s.reconnects,
         stopReason: s.stopReason,
         frames: s.participants.reduce((n, p) => n + p.frameCount, 0),
+        notStored: s.notStored,
+        framesExpiredAt: iso(s.framesExpiredAt),
         coverage: ratio(s.coverage),
         participants: s.participants.map((p) => ({
           id: p.id,

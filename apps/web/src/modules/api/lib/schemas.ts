@@ -99,6 +99,10 @@ export const SessionDetail = z
     reconnects: z.int(),
     stopReason: z.string().nullable(),
     frames: z.int(),
+    /** Frames capture did not store because of a storage limit: the team's quota, a worker's low disk. */
+    notStored: z.object({ quota: z.int(), lowDisk: z.int() }),
+    /** When retention removed the session's frames; its times, participants and counts stay. */
+    framesExpiredAt: Iso.nullable(),
     coverage: Coverage,
     participants: z.array(SessionParticipant),
     events: z.array(z.object({ at: Iso, type: z.string(), zoomUserId: z.string().nullable() })),

@@ -106,6 +106,8 @@ export interface SessionSnapshot {
   captureMode: CaptureMode;
   /** Frames capture did not store because of a storage limit (issue 13: team quota, worker low disk). */
   notStored: { quota: number; lowDisk: number };
+  /** Epoch ms when retention removed every frame of this ended session; null while frames are kept. */
+  framesExpiredAt: number | null;
   coverage: Coverage;
   /** Epoch ms; the camera columns are what coverage.ts's participantCoverage reads. */
   participants: {
@@ -233,6 +235,7 @@ export async function getSessionSnapshot(
     stopReason: describeStopReason(s.stopReason, s.stopReasonText),
     captureMode: s.captureMode,
     notStored: { quota: s.quotaDroppedFrames, lowDisk: s.lowDiskDroppedFrames },
+    framesExpiredAt: s.framesExpiredAt?.getTime() ?? null,
     coverage: coverageOf(participants),
     participants,
     events,

@@ -14,7 +14,7 @@ import type { Db } from "@capture/db";
 import type { ZoomSim } from "@capture/zoom-sim";
 import { fmt } from "./measure.ts";
 import { createMeetings, loadAvg, numbers, simCounters, startStreams, stopStreams } from "./streams.ts";
-import { startWorkerProcess, type WorkerProcess, warningsByMessage } from "./worker-process.ts";
+import { sampleLines, startWorkerProcess, type WorkerProcess, warningsByMessage } from "./worker-process.ts";
 
 const STREAMS = Number(process.env.BENCH_D_STREAMS ?? 400);
 const TAKEOVER_LIMIT_S = 30;
@@ -149,6 +149,12 @@ export async function runTwoWorkersPhase(o: {
         sessions.length === STREAMS && wrongCount === 0 && stale === 0 && filesMatch,
       ],
     ];
+  } catch (err) {
+    for (const w of workers) {
+      console.error(`D: worker ${w.pid} (exit ${w.exitState()}) said:`);
+      for (const line of sampleLines(w.logs)) console.error(line);
+    }
+    throw err;
   } finally {
     for (const w of workers) await w.stop("SIGTERM");
     await rm(framesDir, { recursive: true, force: true });

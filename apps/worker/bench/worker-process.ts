@@ -43,6 +43,8 @@ export interface WorkerProcess {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** One keyring for every worker of this bench, as in a deployment: each decrypts what the others stored. */
+const KEY_SPEC = generateKeySpec("b1");
 const SCRAPE_TIMEOUT_MS = Number(process.env.BENCH_SCRAPE_TIMEOUT_MS ?? 30_000);
 /** BENCH_TRACE=1: every scrape's duration and both processes' event-loop lag (which side is slow). */
 const TRACE = process.env.BENCH_TRACE === "1";
@@ -61,7 +63,7 @@ export async function startWorkerProcess(o: WorkerProcessOptions): Promise<Worke
       DATABASE_URL: o.databaseUrl,
       REDIS_URL: o.redisUrl,
       QUEUE_PREFIX: o.queuePrefix,
-      CAPTURE_ENCRYPTION_KEYS: generateKeySpec("b1"),
+      CAPTURE_ENCRYPTION_KEYS: KEY_SPEC,
       FRAMES_DIR: o.framesDir,
       ZOOM_API_BASE: o.sim.urls.apiBase,
       ZOOM_OAUTH_BASE: o.sim.urls.oauthBase,

@@ -143,6 +143,37 @@ describe("team storage quota", () => {
   });
 });
 
+describe("keep-newest at the quota", () => {
+  it("a participant keeps its newest 3 when the quota refuses the frames meant to replace them", async () => {
+    const db = h.testDb.db;
+    const demo = await db.team.update({ where: { slug: "demo" }, data: { quotaBytes: null } });
+    const started = await startStream(h, { number: "700000004", participants: [{ name: "Nell" }] });
+    const rows = () => db.frame.findMany({ where: { sessionId: started.sessionId } });
+    await waitUntil(async () => (await rows()).length >= 3, 20_000, describeWorker);
+    // Room for about one more frame: the next flush of three held frames stores one and is refused two.
+    const now = await rows();
+    const frameBytes = now.reduce((n, f) => n + f.bytes, 0) / now.length;
+    const stored = Number((await db.team.findUniqueOrThrow({ where: { id: demo.id } })).storedBytes);
+    await db.team.update({
+      where: { id: demo.id },
+      data: { quotaBytes: BigInt(Math.round(stored + 1.5 * frameBytes)) },
+    });
+    await waitUntil(
+      async () =>
+        (await db.captureSession.findUniqueOrThrow({ where: { id: started.sessionId } }))
+          .quotaDroppedFrames >= 6,
+      30_000,
+      describeWorker,
+    );
+    expect(await stopAndWait(h, started)).toBe("STOPPED");
+    // Without sparing the displaced frames, the refused writes would have cost two stored frames.
+    expect(await expectFilesMatchRows(h, started.sessionId)).toBe(3);
+    const a = await teamBytes(demo.id);
+    expect(a.stored).toBe(a.rows);
+    await db.team.update({ where: { id: demo.id }, data: { quotaBytes: null } });
+  });
+});
+
 describe("stop reason 8 (revoked)", () => {
   it("purges the session, verifies 0 remaining in the store and the rows, and audits the counts", async () => {
     const db = h.testDb.db;

@@ -317,7 +317,7 @@ export class FramePipeline {
     const finalAt = performance.now();
     for (const h of list ?? []) {
       this.#d.backlog.release(h.cost, { written: true });
-      writes.push(this.#write(h.frame, h.cost, { receivedAt: h.receivedAt, finalAt }));
+      writes.push(this.#write(h.frame, h.cost, { receivedAt: h.receivedAt, finalAt }, deletes));
     }
     if (list?.length) this.#d.metrics.heldFlushes.inc({ reason: why });
     this.#d.log.debug(
@@ -336,10 +336,14 @@ export class FramePipeline {
     }
   }
 
-  /** `at`: when the frame arrived and when it became final (the same for policies that never hold). */
-  #write(frame: StreamFrame, cost: number, at: FrameTimes): Promise<void> {
+  /**
+   * `at`: when the frame arrived and when it became final (the same for policies that never hold).
+   * `displaced`: the stored frames this flush will delete once its writes are done; a write that fails
+   * spares one of them (see #unkeep).
+   */
+  #write(frame: StreamFrame, cost: number, at: FrameTimes, displaced?: FrameRef[]): Promise<void> {
     const ref = refKey({ participantKey: frame.userId, timestamp: frame.timestamp });
-    const write = this.#storeFrame(frame, at).finally(() => {
+    const write = this.#storeFrame(frame, at, displaced).finally(() => {
       this.#writes.delete(ref);
       this.#d.backlog.written(cost);
     });
@@ -347,14 +351,14 @@ export class FramePipeline {
     return write;
   }
 
-  async #storeFrame(frame: StreamFrame, at: FrameTimes) {
+  async #storeFrame(frame: StreamFrame, at: FrameTimes, displaced?: FrameRef[]) {
     const { store, writer, metrics, log } = this.#d;
     const ref = { participantKey: frame.userId, timestamp: frame.timestamp };
     const bytes = frame.decode();
     const image = inspectImage(bytes);
     if (!image.ok) {
       // Zoom-side bytes that are not a JPEG or PNG of sane size are never stored as one.
-      this.#decider.discard(ref);
+      this.#unkeep(ref, displaced);
       this.#hooks.evicted?.(frame.userId, 1);
       metrics.framesDropped.inc({ reason: "not_image" });
       metrics.framesRejected.inc({ reason: image.reason });
@@ -369,7 +373,7 @@ export class FramePipeline {
     }
     const refused = this.#d.storage?.reserve(this.#teamId, bytes.byteLength);
     if (refused) {
-      this.#decider.discard(ref);
+      this.#unkeep(ref, displaced);
       this.#hooks.evicted?.(frame.userId, 1);
       this.#dropStorage(refused);
       return;
@@ -390,7 +394,7 @@ export class FramePipeline {
       ));
     } catch (err) {
       this.#d.storage?.settle(bytes.byteLength);
-      this.#decider.discard(ref);
+      this.#unkeep(ref, displaced);
       this.#hooks.evicted?.(frame.userId, 1);
       metrics.framesDropped.inc({ reason: "store_error" });
       log.error(
@@ -417,6 +421,16 @@ export class FramePipeline {
       receivedAt: at.receivedAt,
       finalAt: at.finalAt,
     });
+  }
+
+  /**
+   * A kept frame that could not be stored (not an image, the quota or the disk floor reached since it was
+   * held, a store error). The newest stored frame it displaced stays, and counts as kept again: a write
+   * that fails never leaves a participant with fewer frames than before it.
+   */
+  #unkeep(ref: FrameRef, displaced?: FrameRef[]) {
+    const spared = displaced?.pop();
+    this.#decider.discard(ref, spared ? [spared] : []);
   }
 
   /** Deletes a stored frame (its key looked up once its own write, if still in flight, is done). */

@@ -48,6 +48,8 @@ function cpuSecondsOf(pid: number | undefined): number {
 }
 
 interface PhaseResult {
+  /** Frame rows at the window's start and end, and once the streams stopped and the buffer drained. */
+  rows: { start: number; end: number; drained: number };
   store: "local" | "s3";
   storedPerSec: number;
   offeredPerSec: number;
@@ -139,12 +141,14 @@ async function main() {
     await sleep(WARMUP_S * 1000);
 
     const loadBefore = loadavg();
+    const rowsStart = await db.frame.count();
     const before = await worker.scrape();
     const s3rver0 = cpuSecondsOf(s3.pid);
     const sim0 = process.cpuUsage();
     const t0 = performance.now();
     await sleep(SECONDS * 1000);
     const after = await worker.scrape();
+    const rowsEnd = await db.frame.count();
     const seconds = (performance.now() - t0) / 1000;
     const simUsage = process.cpuUsage(sim0);
     const s3rver1 = cpuSecondsOf(s3.pid);
@@ -172,11 +176,13 @@ async function main() {
       loadBefore,
       loadAfter,
       warnings: warningsByMessage(worker.logs),
+      rows: { start: rowsStart, end: rowsEnd, drained: 0 },
     };
 
     for (const m of meetings) m.stopRtms(6);
     await scrapeUntil((s) => (s.get("capture_active_sessions") ?? 0) === 0, 60_000, "all sessions ended");
     await scrapeUntil((s) => (s.get("capture_db_buffer_bytes") ?? 0) === 0, 60_000, "the row buffer drained");
+    result.rows.drained = await db.frame.count();
     await worker.stop("SIGTERM");
     worker = undefined;
     return result;
@@ -222,6 +228,11 @@ async function main() {
     for (const r of results) {
       if (r.droppedTotal > 0) console.log(`${r.store}: dropped by reason`, r.dropped);
       if (Object.keys(r.warnings).length > 0) console.log(`${r.store}: worker warnings`, r.warnings);
+      // Rows that landed only after the streams stopped: the row writer fell behind the store.
+      console.log(
+        `${r.store}: frame rows ${r.rows.start} at the window's start, ${r.rows.end} at its end, ` +
+          `${r.rows.drained} once the streams stopped and the row buffer drained`,
+      );
     }
     console.log(`objects in the bucket: ${objects}; files on local disk: ${files}`);
     console.log(

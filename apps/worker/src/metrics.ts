@@ -67,13 +67,13 @@ export class Metrics {
   readonly frameToRowLatency = new Histogram({
     name: "capture_frame_to_row_seconds",
     help: "Time from a frame's arrival to its row being committed (held frames include the hold)",
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.5, 1, 2, 3, 5, 10, 30],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75, 1, 2, 3, 5, 10, 30],
     registers: [this.registry],
   });
   readonly finalToRowLatency = new Histogram({
     name: "capture_final_to_row_seconds",
     help: "Time from a frame becoming final (arrival, or the flush of a held frame) to its row being committed",
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.5, 0.75, 1, 2, 5, 30],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 5, 30],
     registers: [this.registry],
   });
   readonly roomActions = new Counter({

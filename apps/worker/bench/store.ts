@@ -95,6 +95,8 @@ async function main() {
       queuePrefix: prefix,
       framesDir,
       maxSessions: STREAMS + 10,
+      // Node flags for the worker, e.g. --cpu-prof or --inspect=127.0.0.1:9339 (as in run.ts).
+      nodeArgs: process.env.BENCH_WORKER_ARGS ? process.env.BENCH_WORKER_ARGS.split(" ") : [],
       extraEnv: {
         WORKER_ID: `bench-${store}`,
         FRAME_STORE: store,

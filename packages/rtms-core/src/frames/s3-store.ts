@@ -421,6 +421,12 @@ function clientConfig(options: S3FrameStoreOptions): S3ClientConfig {
     credentials: options.credentials,
     // One retry loop (ours), with a budget the caller can reason about.
     maxAttempts: 1,
+    // Checksums only where the API requires one (DeleteObjects). A put already carries Content-MD5, which
+    // the server checks; the SDK's default would add a CRC32 of every frame (a third pass over the bytes,
+    // next to MD5 and SigV4's SHA-256) and x-amz-sdk-checksum-* headers that S3-compatible servers without
+    // flexible checksums refuse (Backblaze B2's "Unsupported header", boto/s3transfer#327).
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
     requestHandler: {
       connectionTimeout: 2_000,
       // Twice the requests in flight (see maxSockets): the agent itself never queues a request.

@@ -1,5 +1,6 @@
 // One contract for every FrameStore, run against local disk and against S3 (s3rver on loopback), so the
 // worker, crash recovery and the portal can use either without knowing which.
+import { createHash } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, request as httpRequest, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -298,7 +299,7 @@ describe("S3FrameStore on s3rver", () => {
     });
   });
 
-  describe("a backlog of requests", () => {
+  describe("on the wire, through a slow proxy", () => {
     // A reverse proxy in front of s3rver that holds each request HOLD_MS before passing it on (a slow
     // S3), and counts how many it holds at once.
     const HOLD_MS = 200;
@@ -306,12 +307,14 @@ describe("S3FrameStore on s3rver", () => {
     let endpoint: string;
     let inFlight = 0;
     let maxInFlight = 0;
+    const putHeaders: Record<string, string | string[] | undefined>[] = [];
     beforeAll(async () => {
       const upstream = new URL(s3.endpoint);
       proxy = createServer((req, res) => {
         inFlight++;
         maxInFlight = Math.max(maxInFlight, inFlight);
         res.on("close", () => inFlight--);
+        if (req.method === "PUT") putHeaders.push(req.headers);
         setTimeout(() => {
           const forward = httpRequest(
             {
@@ -359,6 +362,20 @@ describe("S3FrameStore on s3rver", () => {
       expect(failed).toEqual([]);
       expect(maxInFlight).toBeLessThanOrEqual(2);
       expect((await listed(store, "session-1/")).length).toBe(40);
+      store.close();
+    });
+
+    it("puts carry Content-MD5 and none of the SDK's optional checksum headers", async () => {
+      const bucket = (await s3.store(`frames-${++bucketCount}`)).bucket;
+      const store = new S3FrameStore(s3.storeOptions(bucket, { endpoint }));
+      putHeaders.length = 0;
+      const bytes = Buffer.from("a frame");
+      await store.put(write(), bytes);
+      expect(putHeaders).toHaveLength(1);
+      const headers = putHeaders[0]!;
+      expect(headers["content-md5"]).toBe(createHash("md5").update(bytes).digest("base64"));
+      // Servers without flexible checksums refuse these (e.g. "Unsupported header" from Backblaze B2).
+      expect(Object.keys(headers).filter((h) => /^x-amz-(sdk-)?checksum-/.test(h))).toEqual([]);
       store.close();
     });
   });

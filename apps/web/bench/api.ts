@@ -9,28 +9,15 @@ import { generateKeySpec } from "@capture/db";
 import { createTestDatabase } from "@capture/db/testing";
 import { createApiToken } from "~/modules/api/lib/tokens.ts";
 import { resolveMember } from "~/modules/teams/lib/membership.ts";
+import { measureGets } from "./timing.ts";
 
 const FRAMES = Number(process.env.BENCH_FRAMES ?? 100_000);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 300);
 const WEB_DIR = path.resolve(import.meta.dirname, "..");
 
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-
-async function measure(url: string, token: string, n: number) {
-  const times: number[] = [];
-  let bytes = 0;
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    const res = await fetch(url, { headers: { Authorization: `Bearer ${token}` } });
-    const body = Buffer.from(await res.arrayBuffer());
-    times.push(performance.now() - t0);
-    if (!res.ok) throw new Error(`${url}: ${res.status} ${body.toString().slice(0, 200)}`);
-    bytes = body.length;
-  }
-  times.sort((a, b) => a - b);
-  return { p50: percentile(times, 50), p95: percentile(times, 95), p99: percentile(times, 99), bytes };
-}
+/** One token's GETs, timed. */
+const measure = (url: string, token: string, n: number) =>
+  measureGets(url, { Authorization: `Bearer ${token}` }, n);
 
 async function main() {
   const started = performance.now();

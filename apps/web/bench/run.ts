@@ -15,6 +15,7 @@ import { generateKeySpec } from "@capture/db";
 import { createTestDatabase } from "@capture/db/testing";
 import { encode } from "next-auth/jwt";
 import sharp from "sharp";
+import { measureGets, percentile } from "./timing.ts";
 
 const FRAMES = Number(process.env.BENCH_FRAMES ?? 10_000);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 200);
@@ -64,29 +65,9 @@ async function cameraFrame(): Promise<Buffer> {
     .toBuffer();
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-async function measure(url: string, cookie: string, n: number, concurrency = 1) {
-  const times: number[] = [];
-  let bytes = 0;
-  let next = 0;
-  const one = async () => {
-    while (next < n) {
-      next++;
-      const t0 = performance.now();
-      const res = await fetch(url, { headers: { cookie } });
-      const body = Buffer.from(await res.arrayBuffer());
-      times.push(performance.now() - t0);
-      if (!res.ok) throw new Error(`${url}: ${res.status} ${body.toString().slice(0, 200)}`);
-      bytes = body.length;
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, one));
-  times.sort((a, b) => a - b);
-  return { p50: percentile(times, 50), p95: percentile(times, 95), p99: percentile(times, 99), bytes };
-}
+/** One signed-in user's GETs, timed. */
+const measure = (url: string, cookie: string, n: number, concurrency = 1) =>
+  measureGets(url, { cookie }, n, concurrency);
 
 async function main() {
   const started = performance.now();

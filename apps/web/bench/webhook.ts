@@ -17,15 +17,12 @@ import { encryptSecret, generateKeySpec, parseKeyring, SecretContext } from "@ca
 import { createTestDatabase } from "@capture/db/testing";
 import { JobQueues, redisConnection } from "@capture/jobs";
 import { signWebhook } from "@capture/rtms-core/webhook";
+import { percentile } from "./timing.ts";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 500);
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const WEB_DIR = path.resolve(import.meta.dirname, "..");
 const SECRET = "bench-webhook-secret";
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
 
 interface Timed {
   ms: number;

@@ -134,6 +134,8 @@ export async function runTwoWorkersPhase(o: {
     );
     const warnings = warningsByMessage(survivor.logs);
     if (Object.keys(warnings).length > 0) console.log("D survivor warnings:", warnings);
+    if (process.env.BENCH_DUMP_LOGS || !(takeoverS < TAKEOVER_LIMIT_S))
+      for (const line of sampleLines(survivor.logs)) console.log(line);
     return [
       [
         `D: split ${split.join("/")} within 20% of even (worst ${fmt(evenWithin * 100, 0)}%)`,

@@ -5,7 +5,8 @@
 // What limits the S3 figure here: s3rver is a Node emulator that writes each object and a metadata file
 // to disk and shares the two cores with zoom-sim (this process), the worker and Postgres; a real S3 or
 // MinIO on another host takes none of the worker's CPU.
-// Knobs: BENCH_KEEPALL_STREAMS, BENCH_SECONDS (30), BENCH_WARMUP_S (10), BENCH_FACES (8), BENCH_STORES.
+// Knobs: BENCH_KEEPALL_STREAMS (120), BENCH_SECONDS (30), BENCH_WARMUP_S (10), BENCH_FACES (8),
+// BENCH_FRAME_TICK_MS (30000), BENCH_STORES (local,s3), BENCH_RAW_S (10), BENCH_WORKER_ARGS, BENCH_LOG_LEVEL.
 // BENCH_ONLY: runs when unset or "S" (so `pnpm bench` with BENCH_ONLY=A skips it).
 // Run: pnpm --filter @capture/worker exec tsx bench/store.ts (needs DATABASE_URL and Redis, like the tests).
 import { randomBytes } from "node:crypto";
@@ -25,6 +26,9 @@ const STREAMS = Number(process.env.BENCH_KEEPALL_STREAMS ?? 120);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 10);
 const FACES = Number(process.env.BENCH_FACES ?? 8);
+// As in run.ts: zoom-sim redraws a face's clock this often (its JPEG encoding would otherwise take much of
+// the two cores that s3rver and the worker need).
+const FRAME_TICK_MS = Number(process.env.BENCH_FRAME_TICK_MS ?? 30_000);
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const BUCKET = "bench-frames";
 const RAW_SECONDS = Number(process.env.BENCH_RAW_S ?? 10);
@@ -66,7 +70,12 @@ interface PhaseResult {
 }
 
 async function main() {
-  const sim = await startZoomSim({ keepAliveIntervalMs: 2000, audio: false, roomJoinDelayMs: 100 });
+  const sim = await startZoomSim({
+    keepAliveIntervalMs: 2000,
+    audio: false,
+    roomJoinDelayMs: 100,
+    frameTickMs: FRAME_TICK_MS,
+  });
   const testDb = await createTestDatabase("benchstore");
   const s3 = await startTestS3Server();
   s3Pid = s3.pid;
@@ -193,7 +202,8 @@ async function main() {
   try {
     console.log(
       `frame store bench: keep-all on ${STREAMS} streams, HD JPG 5 fps, ${FACES} faces, ${SECONDS} s measured ` +
-        `after ${WARMUP_S} s warm-up; one worker on local disk, then one on S3 (s3rver on loopback)`,
+        `after ${WARMUP_S} s warm-up, frame tick ${FRAME_TICK_MS} ms; one worker on local disk, then one on S3 ` +
+        "(s3rver on loopback)",
     );
     // BENCH_STORES=s3 (or local) runs one side alone, e.g. to look at it with BENCH_LOG_LEVEL=info.
     const sides = (process.env.BENCH_STORES ?? "local,s3").split(",");

@@ -116,6 +116,13 @@ export class Metrics {
     labelNames: ["reason"] as const,
     registers: [this.registry],
   });
+  readonly storeRetries = new Counter({
+    name: "capture_store_retries_total",
+    help: "Frame store calls tried again after a transient failure (S3 store), by operation",
+    labelNames: ["operation"] as const,
+    registers: [this.registry],
+  });
+
   readonly fileOps = new Counter({
     name: "capture_file_ops_total",
     help: "Frame store operations (put, delete) issued by capture sessions",

@@ -10,6 +10,7 @@ import { bootstrapDefaultTeam } from "./bootstrap.ts";
 import { ControlBus } from "./capture/control-bus.ts";
 import { FrameWriter } from "./capture/frame-writer.ts";
 import { CAPTURE_MAX_STALLED_COUNT, CaptureRunners } from "./capture/processor.ts";
+import { LogSampler } from "./capture/protocol-guard.ts";
 import { rtmsStreamOpener } from "./capture/rtms-stream.ts";
 import { StoreBacklog } from "./capture/session-runner.ts";
 import { startStorageGuard } from "./capture/storage-guard.ts";
@@ -56,7 +57,17 @@ export async function startWorker(
   const metrics = new Metrics();
   // FRAME_STORE picks local disk or S3, as in the portal. A relative FRAMES_DIR means <repo>/FRAMES_DIR.
   const localRootDir = resolveFromRepoRoot(env.FRAMES_DIR);
-  const store = createFrameStore(frameStoreConfigFromEnv(env, localRootDir));
+  const storeLog = log.child({ component: "frame-store" });
+  const retryLogs = new LogSampler({ first: 5, every: 500 });
+  const store = createFrameStore(frameStoreConfigFromEnv(env, localRootDir), {
+    // An outage shows as a climbing count; the log gets its first retries and then one in 500.
+    onRetry: ({ operation, attempt, delayMs, error }) => {
+      metrics.storeRetries.inc({ operation });
+      const seen = retryLogs.take(operation);
+      if (seen > 0)
+        storeLog.warn({ err: error, operation, attempt, delayMs, seen }, "frame store call retried");
+    },
+  });
   // Team quotas and the local store's low-disk guard (issue 13), read before any capture starts.
   const storage = await startStorageGuard({
     env,

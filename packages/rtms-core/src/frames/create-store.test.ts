@@ -1,3 +1,4 @@
+import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import {
@@ -68,5 +69,32 @@ describe("frame store selection by env", () => {
       { variable: "S3_BUCKET", message: "is required when FRAME_STORE=s3" },
     ]);
     expect(() => frameStoreConfigFromEnv(noBucket, "/x")).toThrow(/S3_BUCKET/);
+  });
+
+  it("hands the caller's onRetry to the S3 store, which calls it for each retried try", async () => {
+    // A port nobody listens on: every try is refused at connect, a transient failure.
+    const port = await new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = srv.address() as { port: number };
+        srv.close(() => resolve(port));
+      });
+    });
+    const retries: { operation: string; attempt: number }[] = [];
+    const store = createFrameStore(
+      {
+        kind: "s3",
+        bucket: "frames",
+        endpoint: `http://127.0.0.1:${port}`,
+        region: "us-east-1",
+        forcePathStyle: true,
+        credentials: { accessKeyId: "a", secretAccessKey: "b" },
+        retry: { attempts: 3, budgetMs: 2_000, baseDelayMs: 1, maxDelayMs: 5, attemptTimeoutMs: 500 },
+      },
+      { onRetry: ({ operation, attempt }) => retries.push({ operation, attempt }) },
+    );
+    const head = store.head("s/u_1/1.jpg");
+    await expect(head).rejects.toMatchObject({ code: "UNAVAILABLE" });
+    expect(retries.map((r) => r.attempt)).toEqual([1, 2]);
+    expect(new Set(retries.map((r) => r.operation)).size).toBe(1);
   });
 });

@@ -10,11 +10,16 @@ export type FrameStoreConfig =
   | { kind: "local"; rootDir: string; fsync?: boolean }
   | ({ kind: "s3" } & S3FrameStoreOptions);
 
-export function createFrameStore(config: FrameStoreConfig): FrameStore {
+/** What the caller observes of a store; only the S3 store retries, so only it calls `onRetry`. */
+export interface FrameStoreHooks {
+  onRetry?: S3FrameStoreOptions["onRetry"];
+}
+
+export function createFrameStore(config: FrameStoreConfig, hooks: FrameStoreHooks = {}): FrameStore {
   if (config.kind === "local")
     return new LocalDiskFrameStore({ rootDir: config.rootDir, fsync: config.fsync });
   const { kind: _kind, ...options } = config;
-  return new S3FrameStore(options);
+  return new S3FrameStore({ ...options, ...(hooks.onRetry ? { onRetry: hooks.onRetry } : {}) });
 }
 
 /** Unset and "" (a blank line copied from .env.example) both mean "not set". */

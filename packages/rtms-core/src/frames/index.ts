@@ -3,6 +3,7 @@ export {
   createFrameStore,
   type FrameStoreConfig,
   type FrameStoreEnv,
+  type FrameStoreHooks,
   frameStoreConfigFromEnv,
   frameStoreEnvIssues,
   frameStoreEnvShape,

@@ -6,16 +6,17 @@
 //      final-to-row p99 < 1 s (from the flush that made a held frame final), RSS per stream < 2 MB,
 //      file ops per stored frame. Then CPU per offered frame beside a ws receive + header scan loop
 //      (bench/raw-loop.ts) on the same streams: within 2x.
-//   B. keep-all saturation (bench/keep-all.ts): stream counts BENCH_KEEPALL_STEPS (60,120,180,240) until
-//      frame-to-row p99 >= 250 ms; the best stored frames/s beside a raw loop (ws receive + JSON.parse +
-//      base64 decode + writeFile) on the same streams: target 0.6x.
+//   B. keep-all saturation (bench/keep-all.ts): stream counts BENCH_KEEPALL_STEPS (30,60,90,120,180,240)
+//      until frame-to-row p99 >= 250 ms; the best stored frames/s beside a raw loop (ws receive +
+//      JSON.parse + base64 decode + writeFile, bench/raw-client.ts) on up to 4x the streams: target 0.6x.
 //   C. coverage (bench/coverage.ts): EVERYONE beside SPEAKER mode for meetings of 10, 50 and 200.
 //   D. two workers sharing BENCH_D_STREAMS (400) streams (bench/two-workers.ts): split within 20%, and
 //      after kill -9 of one, takeover within 30 s with nothing kept lost.
 // Knobs: BENCH_STREAMS, BENCH_KEEPALL_STEPS, BENCH_SECONDS (30 per window), BENCH_WARMUP_S (10),
 // BENCH_FACES (8), BENCH_FRAME_TICK_MS (30000), BENCH_ONLY (A, B, C or D), BENCH_WORKER_ARGS (node flags
-// for the worker, e.g. --cpu-prof), BENCH_WORKER_ENV ("K=V K=V" worker env), BENCH_LOG_LEVEL (warn), BENCH_DUMP_LOGS=1 (one worker log line per message),
-// BENCH_TRACE=1 (every scrape's duration and both event loops' lag), BENCH_SCRAPE_TIMEOUT_MS (30000).
+// for the worker, e.g. --cpu-prof), BENCH_WORKER_ENV ("K=V K=V" worker env), BENCH_LOG_LEVEL (warn),
+// BENCH_DUMP_LOGS=1 (one worker log line per message), BENCH_TRACE=1 (every scrape's duration and both
+// event loops' lag), BENCH_SCRAPE_TIMEOUT_MS (30000). More in bench/README.md; figures in FIGURES.md.
 // zoom-sim re-encodes every face's JPEG when its printed clock ticks; at 1 s (its default) 500 faces keep
 // two encoder threads busy, which is the simulator's cost, not Zoom's. The bench ticks every 30 s.
 // Run: pnpm --filter @capture/worker bench (needs DATABASE_URL and Redis, like the tests).

@@ -83,6 +83,17 @@ describe("LocalDiskFrameStore", () => {
     await store.deleteSession("session-1"); // already gone: no error
   });
 
+  it("writes into a folder removed behind its back (erasure, retention, another process)", async () => {
+    const first = await store.put(write({ timestamp: 1 }), Buffer.from("a"));
+    // The folder is now known to the store: removing it must not make the next put fail.
+    await rm(path.dirname(path.join(root, first.storageKey)), { recursive: true });
+    const second = await store.put(write({ timestamp: 2 }), Buffer.from("b"));
+    expect(await readFile(path.join(root, second.storageKey), "utf8")).toBe("b");
+    await store.deleteSession("session-1");
+    const third = await store.put(write({ timestamp: 3 }), Buffer.from("c"));
+    expect((await listed("session-1/")).map((f) => f.storageKey)).toEqual([third.storageKey]);
+  });
+
   it("lists every stored object under a prefix with its size, temp files of interrupted writes included", async () => {
     const a = await store.put(write({ timestamp: 1 }), Buffer.from("a"));
     const b = await store.put(write({ timestamp: 2, userName: "Bob", userId: 7 }), Buffer.from("bbb"));

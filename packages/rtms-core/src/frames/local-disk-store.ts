@@ -31,9 +31,18 @@ export interface LocalDiskFrameStoreOptions {
   fsync?: boolean;
 }
 
+/** Folders this store has made, remembered so a put skips its mkdir; cleared whole when it grows past this. */
+const KNOWN_FOLDERS_LIMIT = 10_000;
+
 export class LocalDiskFrameStore implements FrameStore {
   readonly rootDir: string;
   readonly #fsync: boolean;
+  /**
+   * Participant folders known to exist. A put is five thread-pool calls; the mkdir is the one that is
+   * nearly always a no-op. A folder removed behind our back (erasure, retention, another process) shows
+   * as ENOENT at the open, which makes the folder again and tries once more.
+   */
+  readonly #knownFolders = new Set<string>();
 
   constructor(options: LocalDiskFrameStoreOptions) {
     this.rootDir = path.resolve(options.rootDir);
@@ -51,8 +60,7 @@ export class LocalDiskFrameStore implements FrameStore {
     // Leading dot: a real frame name never starts with one, so a temp file can't collide with or pose as one.
     const temp = path.join(dir, `.${path.basename(target)}.${randomUUID()}.tmp`);
     try {
-      await mkdir(dir, { recursive: true });
-      const handle = await open(temp, "wx");
+      const handle = await this.#openInFolder(dir, temp);
       try {
         await handle.writeFile(bytes);
         if (this.#fsync) await handle.sync();
@@ -66,6 +74,21 @@ export class LocalDiskFrameStore implements FrameStore {
       throw new FrameStoreError("WRITE_FAILED", `could not write frame ${storageKey}`, { cause });
     }
     return { storageKey, bytes: bytes.byteLength };
+  }
+
+  async #openInFolder(dir: string, file: string): Promise<FileHandle> {
+    if (this.#knownFolders.has(dir)) {
+      try {
+        return await open(file, "wx");
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+        this.#knownFolders.delete(dir);
+      }
+    }
+    await mkdir(dir, { recursive: true });
+    if (this.#knownFolders.size >= KNOWN_FOLDERS_LIMIT) this.#knownFolders.clear();
+    this.#knownFolders.add(dir);
+    return open(file, "wx");
   }
 
   async get(storageKey: string): Promise<Buffer> {

@@ -202,6 +202,7 @@ async function startWorld(): Promise<World> {
           FRAME_FLUSH_MS: "20",
           // Keep-newest candidates are written at least this often (what a kill -9 can lose).
           FRAME_HOLD_MS: "1000",
+          FRAME_REFRESH_MS: "1000",
           RTMS_ALLOWED_HOSTS: "127.0.0.1",
           OUTBOUND_WEBHOOK_SCAN_MS: "0",
           RETENTION_SWEEP_MS: "0",

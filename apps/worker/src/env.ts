@@ -87,6 +87,12 @@ export const EnvSchema = z.object({
    * loses at most this much of the newest frames.
    */
   FRAME_HOLD_MS: int(100, 60_000).default(3_000),
+  /**
+   * The same for a participant whose frames were written before: a speaker who stays on screen has their
+   * newest frames replaced this often (never more often than FRAME_HOLD_MS). A kill -9 loses at most this
+   * much of newer versions of frames already stored.
+   */
+  FRAME_REFRESH_MS: int(100, 600_000).default(10_000),
   /** How often the retention sweep runs (one worker per period across the fleet); 0 turns it off. */
   RETENTION_SWEEP_MS: int(0, 7 * 86_400_000).default(900_000),
   /** Frames per retention batch: one query, that many object deletes, one transaction of rows. */

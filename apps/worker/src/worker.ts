@@ -132,6 +132,7 @@ export async function startWorker(
     allowedHosts: env.RTMS_ALLOWED_HOSTS,
     backlog: new StoreBacklog(env.STORE_BACKLOG_BYTES),
     frameHoldMs: env.FRAME_HOLD_MS,
+    frameRefreshMs: env.FRAME_REFRESH_MS,
     storage: storage.guard,
     onMediaReady: async (session) => {
       await enqueueRoomJoins(roomsDeps, session);

@@ -83,8 +83,34 @@ describe("keep-newest frames held until final", () => {
     live.stopRtms(6);
   });
 
+  it("writes a person's first frames within the hold, then replaces them only every refresh", async () => {
+    const worker = await h.spawnWorker({ FRAME_HOLD_MS: "500", FRAME_REFRESH_MS: "600000" }).ready();
+    const { live, streamId, sessionId } = await startStream(h, {
+      number: "400000004",
+      participants: [{ name: "Fay" }],
+    });
+    // Covered within the short hold: 3 warm-up frames, then the first kept ones are written.
+    await waitUntil(async () => (await frameCount(h, sessionId)) >= 1, 20_000, describeWorkers);
+    const putsAfterFirst = await metric(worker, 'capture_file_ops_total{op="put"}');
+    const offered = await metric(worker, "capture_frames_offered_total");
+    // 30 more frames (6 s, twelve holds' worth) of the same speaker: all superseded in memory.
+    await waitUntil(
+      async () => (await metric(worker, "capture_frames_offered_total")) >= offered + 30,
+      20_000,
+      describeWorkers,
+    );
+    expect(await metric(worker, 'capture_file_ops_total{op="put"}')).toBe(putsAfterFirst);
+    expect(await metric(worker, 'capture_file_ops_total{op="delete"}')).toBe(0);
+    // The end makes the newest 3 final: written, and the first ones replaced.
+    expect(await stopAndWait(h, { streamId, live })).toBe("STOPPED");
+    expect(await framesPerName(sessionId)).toEqual({ Fay: 3 });
+    expect(await expectFilesMatchRows(h, sessionId)).toBe(3);
+    await worker.stop("SIGTERM");
+  });
+
   it("after kill -9, what the last flush wrote is trimmed to a consistent newest 3 by the next worker", async () => {
-    const first = await h.spawnWorker({ FRAME_HOLD_MS: "500" }).ready();
+    const quick = { FRAME_HOLD_MS: "500", FRAME_REFRESH_MS: "500" };
+    const first = await h.spawnWorker(quick).ready();
     const { live, streamId, sessionId } = await startStream(h, {
       number: "400000003",
       participants: [{ name: "Eve" }],
@@ -96,7 +122,7 @@ describe("keep-newest frames held until final", () => {
       describeWorkers,
     );
     await first.stop("SIGKILL");
-    const second = await h.spawnWorker({ FRAME_HOLD_MS: "500" }).ready();
+    const second = await h.spawnWorker(quick).ready();
     await second.waitForLog((l) => l.msg === "capture session started" && l.resumed === true, 30_000);
     expect(await stopAndWait(h, { streamId, live })).toBe("STOPPED");
     expect(await framesPerName(sessionId)).toEqual({ Eve: 3 });

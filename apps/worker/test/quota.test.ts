@@ -25,7 +25,9 @@ let worker: WorkerProcess;
 
 beforeAll(async () => {
   h = await startHarness("quota");
-  worker = await h.spawnWorker({ QUOTA_REFRESH_MS: "200" }).ready();
+  // Keep-newest speakers rewrite their frames every second here (not every 10 s), so the stores see
+  // writes and supersede deletes throughout each test.
+  worker = await h.spawnWorker({ QUOTA_REFRESH_MS: "200", FRAME_REFRESH_MS: "1000" }).ready();
 });
 afterAll(async () => {
   await h?.close();

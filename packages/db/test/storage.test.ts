@@ -152,7 +152,9 @@ describe("lock order", () => {
   /** Resolves once some backend waits for a lock (the statement under test is queued behind ours). */
   async function someoneWaits() {
     for (;;) {
-      const [r] = await db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted`;
+      const [r] = await db.$queryRaw<
+        { n: number }[]
+      >`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted`;
       if ((r?.n ?? 0) > 0) return;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }

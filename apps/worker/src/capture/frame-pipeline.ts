@@ -5,9 +5,14 @@
 // A keep-newest policy (the seed's "newest 3") would otherwise write nearly every frame and delete it a
 // moment later. Its candidates are held in memory as the wire's bytes instead, and written once they are
 // final: when another participant comes on screen (speaker change or rotation step), when FRAME_HOLD_MS
-// passes, when the session ends or is released, or early when the worker's memory budget is reached. A
-// held frame the policy evicts is simply forgotten: no file is written and none deleted. Policies that
-// never evict write at once, as before.
+// passes (FRAME_REFRESH_MS for someone whose frames were written before), when the session ends or is
+// released, or early when the worker's memory budget is reached. A held frame the policy evicts is simply
+// forgotten: no file is written and none deleted. Policies that never evict write at once, as before.
+//
+// Why two intervals: a person's first frames are the coverage promise, so they go out within the short
+// hold. After that, a speaker who stays on screen only replaces their newest N with newer ones; doing that
+// every few seconds is most of the seed policy's CPU at 500 streams, and a kill -9 then loses only newer
+// versions of frames already on disk (at most FRAME_REFRESH_MS of them).
 import { createHash } from "node:crypto";
 import {
   DEFAULT_IMAGE_LIMITS,
@@ -85,6 +90,11 @@ export interface FramePipelineDeps {
   backlog: StoreBacklog;
   /** How long a keep-newest candidate may stay in memory before it is written (FRAME_HOLD_MS). */
   holdMs: number;
+  /**
+   * The same for a participant whose frames were written before: their newer candidates wait this long
+   * after that write (FRAME_REFRESH_MS; never less than holdMs).
+   */
+  refreshMs?: number;
   /** Team quota and low-disk guard (storage-guard.ts); none = no storage limit. */
   storage?: StorageGate;
 }
@@ -127,7 +137,12 @@ export class FramePipeline {
   readonly #deleting = new Set<Promise<void>>();
   readonly #unregister: () => void;
   #lastOnScreen?: string;
+  /** performance.now() by which each participant's held frames are written, at the latest. */
+  readonly #dueAt = new Map<string, number>();
+  /** performance.now() of each participant's last flush that wrote frames. */
+  readonly #lastWrittenAt = new Map<string, number>();
   #timer?: NodeJS.Timeout;
+  #timerDueAt = Number.POSITIVE_INFINITY;
   #backlogDrops = 0;
   #storageDrops = 0;
   #rejections = 0;
@@ -218,20 +233,49 @@ export class FramePipeline {
       this.#write(frame, cost, { receivedAt: now, finalAt: now });
       return;
     }
+    const now = performance.now();
     const list = this.#held.get(participantKey) ?? [];
-    list.push({ frame, cost, receivedAt: performance.now() });
+    list.push({ frame, cost, receivedAt: now });
     this.#held.set(participantKey, list);
-    this.#timer ??= setTimeout(() => {
-      this.#timer = undefined;
-      this.flushHeld("timer");
-    }, this.#d.holdMs);
+    if (!this.#dueAt.has(participantKey)) {
+      const { holdMs, refreshMs = holdMs } = this.#d;
+      const lastWritten = this.#lastWrittenAt.get(participantKey);
+      const dueAt = Math.max(
+        now + holdMs,
+        lastWritten === undefined ? 0 : lastWritten + Math.max(holdMs, refreshMs),
+      );
+      this.#dueAt.set(participantKey, dueAt);
+      this.#armTimer(dueAt);
+    }
   }
 
-  /** Writes every held frame now (timer, memory budget, end of session). */
+  /** Writes every held frame now (memory budget, end of session). */
   flushHeld(why: FlushReason): void {
     for (const participantKey of [...this.#held.keys()]) this.#flushParticipant(participantKey, why);
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#timerDueAt = Number.POSITIVE_INFINITY;
+  }
+
+  /** One timer per session, set for the earliest participant due; re-armed only to fire sooner. */
+  #armTimer(dueAt: number) {
+    if (this.#closed || dueAt >= this.#timerDueAt) return;
+    clearTimeout(this.#timer);
+    this.#timerDueAt = dueAt;
+    this.#timer = setTimeout(() => this.#flushDue(), Math.max(0, dueAt - performance.now()));
+  }
+
+  #flushDue() {
+    this.#timer = undefined;
+    this.#timerDueAt = Number.POSITIVE_INFINITY;
+    const now = performance.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const [participantKey, dueAt] of [...this.#dueAt]) {
+      // A millisecond early counts: timers may fire a little before their time.
+      if (dueAt <= now + 1) this.#flushParticipant(participantKey, "timer");
+      else next = Math.min(next, dueAt);
+    }
+    if (next < Number.POSITIVE_INFINITY) this.#armTimer(next);
   }
 
   /**
@@ -277,6 +321,7 @@ export class FramePipeline {
     for (const list of this.#held.values())
       for (const h of list) this.#d.backlog.release(h.cost, { written: false });
     this.#held.clear();
+    this.#dueAt.clear();
     this.#evictStored.clear();
     await this.settled();
     const rows = this.#d.writer.purgeSession(this.#sessionId);
@@ -310,6 +355,8 @@ export class FramePipeline {
   #flushParticipant(participantKey: string, why: FlushReason) {
     const list = this.#held.get(participantKey);
     this.#held.delete(participantKey);
+    this.#dueAt.delete(participantKey);
+    if (list?.length) this.#lastWrittenAt.set(participantKey, performance.now());
     const deletes = this.#evictStored.get(participantKey) ?? [];
     this.#evictStored.delete(participantKey);
     if (!list?.length && deletes.length === 0) return;

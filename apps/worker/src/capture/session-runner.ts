@@ -43,6 +43,8 @@ export interface CaptureDeps {
   backlog: StoreBacklog;
   /** How long a keep-newest policy holds a candidate before writing it (FRAME_HOLD_MS). */
   frameHoldMs: number;
+  /** How often a participant whose frames were written before has them replaced (FRAME_REFRESH_MS). */
+  frameRefreshMs?: number;
   /** Called once per session when media first flows: ask the meeting's rooms to join. */
   onMediaReady: (session: CaptureSession) => Promise<void>;
   /** Longest a session may run, from its first start (MAX_SESSION_HOURS); then it is closed. */
@@ -241,7 +243,16 @@ export class CaptureSessionRunner {
       log,
     });
     this.#pipeline = new FramePipeline(
-      { store, writer, metrics, log, backlog, holdMs: this.#deps.frameHoldMs, storage: this.#deps.storage },
+      {
+        store,
+        writer,
+        metrics,
+        log,
+        backlog,
+        holdMs: this.#deps.frameHoldMs,
+        refreshMs: this.#deps.frameRefreshMs,
+        storage: this.#deps.storage,
+      },
       {
         sessionId,
         teamId: this.#job.teamId,

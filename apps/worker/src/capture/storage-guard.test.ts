@@ -50,7 +50,9 @@ describe("DiskGuard", () => {
       expect((await metrics.localStoreLowDisk.get()).values[0]?.value).toBe(1);
       // The heartbeat row follows the state change without waiting for the next reading.
       await expect
-        .poll(async () => (await t.db.workerDiskState.findUnique({ where: { workerId: "guard-1" } }))?.lowDisk)
+        .poll(
+          async () => (await t.db.workerDiskState.findUnique({ where: { workerId: "guard-1" } }))?.lowDisk,
+        )
         .toBe(true);
 
       // The 90 kB are written; a bigger disk (or space freed): the next reading lets frames in again.
@@ -91,7 +93,11 @@ describe("TeamQuotas", () => {
     const guard = new StorageGuard(quotas);
     try {
       expect(guard.blocked(limited.id)).toBeUndefined();
-      expect([400, 400, 400].map((n) => guard.reserve(limited.id, n))).toEqual([undefined, undefined, "quota"]);
+      expect([400, 400, 400].map((n) => guard.reserve(limited.id, n))).toEqual([
+        undefined,
+        undefined,
+        "quota",
+      ]);
       // 200 bytes are left, less than the last frame asked for: the team is blocked before its policy runs.
       expect(guard.blocked(limited.id)).toBe("quota");
       expect(guard.reserve(free.id, 1_000_000)).toBeUndefined();

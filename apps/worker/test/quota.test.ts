@@ -95,12 +95,13 @@ describe("team storage quota", () => {
       30_000,
       describeWorker,
     );
-    // Meanwhile the other team's frames keep being stored: its participants' kept counts still grow.
-    const countOther = async () =>
-      (await db.participant.aggregate({ where: { sessionId: otherSessionId }, _sum: { frameCount: true } }))
-        ._sum.frameCount ?? 0;
-    const before = await countOther();
-    await waitUntil(async () => (await countOther()) >= before + 5, 20_000, describeWorker);
+    // Meanwhile the other team's frames keep being stored: newer frames replace its newest 3 (the kept
+    // counts are net of those deletes, so the newest stored timestamp is what moves).
+    const newestOther = async () =>
+      (await db.frame.aggregate({ where: { sessionId: otherSessionId }, _max: { zoomTimestamp: true } }))._max
+        .zoomTimestamp ?? 0n;
+    const before = await newestOther();
+    await waitUntil(async () => (await newestOther()) > before, 20_000, describeWorker);
 
     expect(await stopAndWait(h, limited)).toBe("STOPPED");
     otherLive.stopRtms(6);

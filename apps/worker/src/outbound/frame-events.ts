@@ -5,7 +5,7 @@
 // delivery is created: a retry hours later may carry expired ones (receivers can then use the API).
 import type { Db, Keyring, Prisma } from "@capture/db";
 import { signedFrameUrl } from "@capture/jobs";
-import { eventIdFor } from "./session-events.ts";
+import { createDeliveries, eventIdFor, withoutDelivery } from "./deliveries.ts";
 
 export interface FrameEventOptions {
   baseUrl: string;
@@ -74,16 +74,7 @@ export async function scanFrameEvents(db: Db, opts: FrameEventOptions): Promise<
       }
     }
   }
-  if (candidates.length === 0) return [];
-  const existing = await db.webhookDelivery.findMany({
-    where: {
-      endpointId: { in: [...new Set(candidates.map((c) => c.endpointId))] },
-      eventId: { in: [...new Set(candidates.map((c) => c.eventId))] },
-    },
-    select: { endpointId: true, eventId: true },
-  });
-  const have = new Set(existing.map((d) => `${d.endpointId}|${d.eventId}`));
-  const missing = candidates.filter((c) => !have.has(`${c.endpointId}|${c.eventId}`));
+  const missing = await withoutDelivery(db, candidates);
   if (missing.length === 0) return [];
   const participantIds = [...new Set(missing.map((c) => c.key.split("|")[0]!))];
   const people = new Map(
@@ -121,12 +112,7 @@ export async function scanFrameEvents(db: Db, opts: FrameEventOptions): Promise<
         })),
       },
     } as Prisma.InputJsonObject;
-    return { endpointId: c.endpointId, eventId: c.eventId, eventType: "frame.stored", payload };
+    return { endpointId: c.endpointId, eventId: c.eventId, eventType: "frame.stored" as const, payload };
   });
-  const created = await db.webhookDelivery.createManyAndReturn({
-    data: rows,
-    skipDuplicates: true,
-    select: { id: true },
-  });
-  return created.map((r) => r.id);
+  return createDeliveries(db, rows);
 }

@@ -3,7 +3,7 @@
 // finds each covered participant however many replicas scan. As for session events, the event id derives
 // from (type, participant id), and the (endpointId, eventId) unique key makes the delivery exist once.
 import type { Db, Prisma } from "@capture/db";
-import { eventIdFor } from "./session-events.ts";
+import { createDeliveries, eventIdFor, withoutDelivery } from "./deliveries.ts";
 
 export async function scanParticipantEvents(
   db: Db,
@@ -35,8 +35,12 @@ export async function scanParticipantEvents(
     orderBy: { firstFrameAt: "asc" },
     take: opts.limit ?? 5000,
   });
-  const rows: { endpointId: string; eventId: string; eventType: string; payload: Prisma.InputJsonObject }[] =
-    [];
+  const rows: {
+    endpointId: string;
+    eventId: string;
+    eventType: "participant.covered";
+    payload: Prisma.InputJsonObject;
+  }[] = [];
   for (const p of people) {
     // An erased person is not announced: the tombstone name would say nothing, and they asked to go.
     if (p.erasedAt) continue;
@@ -60,23 +64,5 @@ export async function scanParticipantEvents(
       rows.push({ endpointId: ep.id, eventId, eventType: "participant.covered", payload });
     }
   }
-  if (rows.length === 0) return [];
-  // Most scans find only what earlier scans created: look first, so they write nothing.
-  const existing = await db.webhookDelivery.findMany({
-    where: {
-      endpointId: { in: [...new Set(rows.map((r) => r.endpointId))] },
-      eventId: { in: [...new Set(rows.map((r) => r.eventId))] },
-    },
-    select: { endpointId: true, eventId: true },
-  });
-  const have = new Set(existing.map((d) => `${d.endpointId}|${d.eventId}`));
-  const fresh = rows.filter((r) => !have.has(`${r.endpointId}|${r.eventId}`));
-  if (fresh.length === 0) return [];
-  // skipDuplicates returns only the rows this scan created (a concurrent scan's are skipped).
-  const created = await db.webhookDelivery.createManyAndReturn({
-    data: fresh,
-    skipDuplicates: true,
-    select: { id: true },
-  });
-  return created.map((r) => r.id);
+  return createDeliveries(db, await withoutDelivery(db, rows));
 }

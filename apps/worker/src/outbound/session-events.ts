@@ -3,12 +3,9 @@
 // counts and coverage in session.ended are final), and any worker replica may find them. Event ids are
 // derived from (type, session), so scans by several replicas, or one scan repeated, create each
 // delivery once (the (endpointId, eventId) unique key) and enqueue only what they created.
-import { createHash } from "node:crypto";
 import type { Db, Prisma } from "@capture/db";
 import type { OutboundEventType } from "@capture/jobs";
-
-export const eventIdFor = (type: OutboundEventType, subjectId: string) =>
-  `evt_${createHash("sha256").update(`${type}|${subjectId}`).digest("hex").slice(0, 32)}`;
+import { createDeliveries, eventIdFor, withoutDelivery } from "./deliveries.ts";
 
 interface Candidate {
   endpointId: string;
@@ -56,16 +53,7 @@ export async function scanSessionEvents(
       if (s.endedAt) push("session.ended", s.endedAt);
     }
   }
-  if (candidates.length === 0) return [];
-  const existing = await db.webhookDelivery.findMany({
-    where: {
-      endpointId: { in: [...new Set(candidates.map((c) => c.endpointId))] },
-      eventId: { in: [...new Set(candidates.map((c) => c.eventId))] },
-    },
-    select: { endpointId: true, eventId: true },
-  });
-  const have = new Set(existing.map((d) => `${d.endpointId}|${d.eventId}`));
-  const missing = candidates.filter((c) => !have.has(`${c.endpointId}|${c.eventId}`));
+  const missing = await withoutDelivery(db, candidates);
   if (missing.length === 0) return [];
 
   const byId = new Map(sessions.map((s) => [s.id, s]));
@@ -108,12 +96,7 @@ export async function scanSessionEvents(
     } as Prisma.InputJsonObject;
     return { endpointId: c.endpointId, eventId: c.eventId, eventType: c.type, payload };
   });
-  const created = await db.webhookDelivery.createManyAndReturn({
-    data: rows,
-    skipDuplicates: true,
-    select: { id: true },
-  });
-  return created.map((r) => r.id);
+  return createDeliveries(db, rows);
 }
 
 async function sessionTotals(db: Db, sessionIds: string[]) {

@@ -1,11 +1,9 @@
 // retry.created and room.join_failed, found in their rows as session events are (see session-events.ts):
 // event ids derive from (type, row id), so repeated or concurrent scans create each delivery once.
-import { createHash } from "node:crypto";
 import type { Db, Prisma } from "@capture/db";
+import { createDeliveries, eventIdFor, withoutDelivery } from "./deliveries.ts";
 
 type TeamEventType = "retry.created" | "room.join_failed";
-const eventIdOf = (type: TeamEventType, id: string) =>
-  `evt_${createHash("sha256").update(`${type}|${id}`).digest("hex").slice(0, 32)}`;
 
 /** Join outcomes that mean the room did not get in (FAILED, RATE_LIMITED, UNCONFIRMED). */
 const JOIN_FAILED = ["FAILED", "RATE_LIMITED", "UNCONFIRMED"] as const;
@@ -70,7 +68,7 @@ export async function scanTeamEvents(db: Db, opts: { lookbackMs: number; now?: D
           ep.validatedAt! <= e.at,
       )
       .map((ep) => {
-        const eventId = eventIdOf(e.type, e.id);
+        const eventId = eventIdFor(e.type, e.id);
         const payload = {
           id: eventId,
           type: e.type,
@@ -81,23 +79,5 @@ export async function scanTeamEvents(db: Db, opts: { lookbackMs: number; now?: D
         return { endpointId: ep.id, eventId, eventType: e.type, payload };
       }),
   );
-  if (rows.length === 0) return [];
-  // Most scans find only what earlier scans created: look first, so they write nothing.
-  const existing = await db.webhookDelivery.findMany({
-    where: {
-      endpointId: { in: [...new Set(rows.map((r) => r.endpointId))] },
-      eventId: { in: [...new Set(rows.map((r) => r.eventId))] },
-    },
-    select: { endpointId: true, eventId: true },
-  });
-  const have = new Set(existing.map((d) => `${d.endpointId}|${d.eventId}`));
-  const fresh = rows.filter((r) => !have.has(`${r.endpointId}|${r.eventId}`));
-  if (fresh.length === 0) return [];
-  // skipDuplicates returns only the rows this scan created: those are the ones to enqueue.
-  const created = await db.webhookDelivery.createManyAndReturn({
-    data: rows,
-    skipDuplicates: true,
-    select: { id: true },
-  });
-  return created.map((r) => r.id);
+  return createDeliveries(db, await withoutDelivery(db, rows));
 }

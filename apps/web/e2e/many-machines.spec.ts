@@ -118,7 +118,6 @@ async function startWorld(): Promise<World> {
   ]);
   const store = await s3.store(BUCKET);
   const prefix = `mm-${randomBytes(4).toString("hex")}`;
-  const o = sim.options;
   const common = {
     PATH: process.env.PATH ?? "",
     HOME: process.env.HOME ?? "/tmp",
@@ -187,13 +186,7 @@ async function startWorld(): Promise<World> {
           WORKER_ID: id,
           WORKER_CONCURRENCY: String(concurrency),
           FRAMES_DIR: frames,
-          ZOOM_EVENT_WS_BASE: sim.urls.eventWs,
-          ZM_CLIENT_ID: o.rtmsApp.clientId,
-          ZM_CLIENT_SECRET: o.rtmsApp.clientSecret,
-          S2S_ZM_CLIENT_ID: o.s2s.clientId,
-          S2S_ZM_CLIENT_SECRET: o.s2s.clientSecret,
-          ZOOM_ACCOUNT_ID: o.s2s.accountId,
-          ZOOM_SECRET_TOKEN: o.webhookSecretToken,
+          ...sim.appEnv(),
           HEALTH_PORT: "0",
           // A dead worker's sessions are taken over within a few seconds (20 s / 10 s by default).
           CAPTURE_LOCK_MS: "4000",

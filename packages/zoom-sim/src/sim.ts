@@ -170,6 +170,25 @@ export class ZoomSim extends EventEmitter {
     return this.#urls;
   }
 
+  /**
+   * The environment an app (the seed sample, our worker) needs to talk to this sim: its URLs and the
+   * credentials it accepts, in the seed sample's spellings, which every app that speaks to Zoom reads.
+   */
+  appEnv(): Record<string, string> {
+    const o = this.options;
+    return {
+      ZOOM_API_BASE: this.urls.apiBase,
+      ZOOM_OAUTH_BASE: this.urls.oauthBase,
+      ZOOM_EVENT_WS_BASE: this.urls.eventWs,
+      ZM_CLIENT_ID: o.rtmsApp.clientId,
+      ZM_CLIENT_SECRET: o.rtmsApp.clientSecret,
+      S2S_ZM_CLIENT_ID: o.s2s.clientId,
+      S2S_ZM_CLIENT_SECRET: o.s2s.clientSecret,
+      ZOOM_ACCOUNT_ID: o.s2s.accountId,
+      ZOOM_SECRET_TOKEN: o.webhookSecretToken,
+    };
+  }
+
   async listen(): Promise<this> {
     await new Promise<void>((resolve, reject) => {
       this.#server.once("error", reject);

@@ -88,7 +88,6 @@ export async function startHarness(label: string, simOptions: ZoomSimOptions = {
   const framesDir = await mkdtemp(path.join(tmpdir(), `worker-${label}-`));
   const prefix = `t-${label}-${randomBytes(4).toString("hex")}`;
   const queues = new JobQueues(redisConnection(REDIS_URL), prefix);
-  const o = sim.options;
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "",
     NODE_ENV: "test",
@@ -98,16 +97,8 @@ export async function startHarness(label: string, simOptions: ZoomSimOptions = {
     QUEUE_PREFIX: prefix,
     CAPTURE_ENCRYPTION_KEYS: generateKeySpec("t1"),
     FRAMES_DIR: framesDir,
-    ZOOM_API_BASE: sim.urls.apiBase,
-    ZOOM_OAUTH_BASE: sim.urls.oauthBase,
-    ZOOM_EVENT_WS_BASE: sim.urls.eventWs,
     // The seed's spellings, on purpose: they must keep working.
-    ZM_CLIENT_ID: o.rtmsApp.clientId,
-    ZM_CLIENT_SECRET: o.rtmsApp.clientSecret,
-    S2S_ZM_CLIENT_ID: o.s2s.clientId,
-    S2S_ZM_CLIENT_SECRET: o.s2s.clientSecret,
-    ZOOM_ACCOUNT_ID: o.s2s.accountId,
-    ZOOM_SECRET_TOKEN: o.webhookSecretToken,
+    ...sim.appEnv(),
     HEALTH_PORT: "0",
     CAPTURE_LOCK_MS: "4000",
     CAPTURE_STALLED_CHECK_MS: "2000",

@@ -240,10 +240,8 @@ export class FramePipeline {
     if (!this.#dueAt.has(participantKey)) {
       const { holdMs, refreshMs = holdMs } = this.#d;
       const lastWritten = this.#lastWrittenAt.get(participantKey);
-      const dueAt = Math.max(
-        now + holdMs,
-        lastWritten === undefined ? 0 : lastWritten + Math.max(holdMs, refreshMs),
-      );
+      // Never sooner than the hold (lastWritten <= now, so a refresh shorter than the hold changes nothing).
+      const dueAt = Math.max(now + holdMs, lastWritten === undefined ? 0 : lastWritten + refreshMs);
       this.#dueAt.set(participantKey, dueAt);
       this.#armTimer(dueAt);
     }

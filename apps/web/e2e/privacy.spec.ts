@@ -219,8 +219,9 @@ test("an admin sets the storage quota; capture past it shows on the session page
     const team = await db().team.findUniqueOrThrow({ where: { id: teamId } });
     expect(Number(team.storedBytes)).toBeLessThanOrEqual(Number(team.quotaBytes));
     await page.goto(`/sessions/${session.id}`);
+    const n = ended.quotaDroppedFrames;
     await expect(page.getByTestId("quota-dropped")).toHaveText(
-      `${ended.quotaDroppedFrames.toLocaleString("en")} frames not stored: team storage quota reached.`,
+      `${n.toLocaleString("en")} ${n === 1 ? "frame" : "frames"} not stored: team storage quota reached.`,
     );
     await page.goto("/settings");
     await expect(page.getByTestId("storage-full")).toBeVisible();

@@ -267,6 +267,12 @@ describe("examples/cv-consumer against a real worker", () => {
     expect(coveredLogged.map((l) => l.eventId).sort()).toEqual(covered.map((d) => d.eventId).sort());
 
     // "Resend": the same body and event id, signed afresh. The consumer recognises it and writes nothing.
+    // (frame.stored goes out once its 10 s window has closed: it may still be on its way.)
+    await waitUntil(
+      async () => (await delivered("frame.stored")).some((d) => d.status === "SUCCEEDED"),
+      30_000,
+      () => consumer.text.slice(-20).join("\n"),
+    );
     const sent = (await delivered("frame.stored")).find((d) => d.status === "SUCCEEDED")!;
     const body = JSON.stringify(sent.payload);
     const before = (await readLines()).length;

@@ -9,6 +9,9 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const rows = [];
+/** What failed, by name and first message line: the closing lines are often all a CI log keeps. */
+const failures = [];
+const firstLine = (m) => String(m ?? "").split("\n").find((l) => l.trim()) ?? "";
 
 for (const file of readdirSync(dir)
   .filter((f) => f.endsWith(".json"))
@@ -30,6 +33,15 @@ for (const file of readdirSync(dir)
     f = st.unexpected ?? 0;
     s = st.skipped ?? 0;
     if ((report.errors ?? []).length > 0) f += report.errors.length;
+    for (const e of report.errors ?? []) failures.push(`playwright: ${firstLine(e.message)}`);
+    const walk = (suite) => {
+      for (const spec of suite.specs ?? [])
+        for (const t of spec.tests ?? [])
+          if (t.status === "unexpected")
+            failures.push(`playwright ${spec.file}: ${spec.title}: ${firstLine(t.results?.at(-1)?.error?.message)}`);
+      for (const child of suite.suites ?? []) walk(child);
+    };
+    for (const suite of report.suites ?? []) walk(suite);
   } else {
     p = report.numPassedTests ?? 0;
     f = report.numFailedTests ?? 0;
@@ -39,6 +51,14 @@ for (const file of readdirSync(dir)
       (r) => r.status === "failed" && (r.assertionResults ?? []).every((a) => a.status !== "failed"),
     ).length;
     f += brokenFiles;
+    for (const r of report.testResults ?? []) {
+      const file = path.relative(process.cwd(), r.name ?? "");
+      for (const a of r.assertionResults ?? [])
+        if (a.status === "failed")
+          failures.push(`${file}: ${a.fullName ?? a.title}: ${firstLine(a.failureMessages?.[0])}`);
+      if (r.status === "failed" && (r.assertionResults ?? []).every((a) => a.status !== "failed"))
+        failures.push(`${file}: file failed outside a test: ${firstLine(r.message)}`);
+    }
   }
   passed += p;
   failed += f;
@@ -65,5 +85,9 @@ for (const name of expected) {
 }
 
 for (const row of rows) console.log(`  ${row}`);
+if (failures.length > 0) {
+  console.log("failed:");
+  for (const line of failures.slice(0, 30)) console.log(`  ${line.slice(0, 400)}`);
+}
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);

@@ -11,7 +11,10 @@ let skipped = 0;
 const rows = [];
 /** What failed, by name and first message line: the closing lines are often all a CI log keeps. */
 const failures = [];
-const firstLine = (m) => String(m ?? "").split("\n").find((l) => l.trim()) ?? "";
+const firstLine = (m) =>
+  String(m ?? "")
+    .split("\n")
+    .find((l) => l.trim()) ?? "";
 
 for (const file of readdirSync(dir)
   .filter((f) => f.endsWith(".json"))
@@ -38,7 +41,9 @@ for (const file of readdirSync(dir)
       for (const spec of suite.specs ?? [])
         for (const t of spec.tests ?? [])
           if (t.status === "unexpected")
-            failures.push(`playwright ${spec.file}: ${spec.title}: ${firstLine(t.results?.at(-1)?.error?.message)}`);
+            failures.push(
+              `playwright ${spec.file}: ${spec.title}: ${firstLine(t.results?.at(-1)?.error?.message)}`,
+            );
       for (const child of suite.suites ?? []) walk(child);
     };
     for (const suite of report.suites ?? []) walk(suite);

@@ -94,6 +94,35 @@ describe("LocalDiskFrameStore", () => {
     expect((await listed("session-1/")).map((f) => f.storageKey)).toEqual([third.storageKey]);
   });
 
+  it("runs a folder's puts and deletes in the order they were asked for, none awaited in between", async () => {
+    // The writer threads batch jobs; one folder's jobs must still land in call order.
+    const key = store.storageKeyFor(write());
+    const ops = [
+      store.put(write(), Buffer.from("one")),
+      store.delete(key),
+      store.put(write(), Buffer.from("two")),
+      store.put(write({ timestamp: 9 }), Buffer.from("other")),
+      store.delete(store.storageKeyFor(write({ timestamp: 9 }))),
+    ];
+    expect((await Promise.all(ops)).map((r) => (typeof r === "boolean" ? r : r.bytes))).toEqual([
+      3,
+      true,
+      3,
+      5,
+      true,
+    ]);
+    expect((await listed("session-1/")).map((f) => f.storageKey)).toEqual([key]);
+    expect((await store.get(key)).toString()).toBe("two");
+  });
+
+  it("writes exactly a view's bytes, not the buffer behind it", async () => {
+    const behind = Buffer.from("xxxxjpeg bytesyyyy");
+    const { storageKey, bytes } = await store.put(write(), behind.subarray(4, 14));
+    expect(bytes).toBe(10);
+    expect((await store.get(storageKey)).toString()).toBe("jpeg bytes");
+    expect(behind.toString()).toBe("xxxxjpeg bytesyyyy"); // the caller's buffer is untouched
+  });
+
   it("lists every stored object under a prefix with its size, temp files of interrupted writes included", async () => {
     const a = await store.put(write({ timestamp: 1 }), Buffer.from("a"));
     const b = await store.put(write({ timestamp: 2, userName: "Bob", userId: 7 }), Buffer.from("bbb"));
@@ -212,8 +241,15 @@ describe("LocalDiskFrameStore", () => {
     await rm(root, { recursive: true, force: true });
     await mkdir(root, { recursive: true });
     await writeFile(path.join(root, "session-1"), "not a folder");
-    await expect(store.put(write(), Buffer.from("x"))).rejects.toMatchObject({ code: "WRITE_FAILED" });
+    await expect(store.put(write(), Buffer.from("x"))).rejects.toMatchObject({
+      code: "WRITE_FAILED",
+      cause: { code: "ENOTDIR" }, // the syscall's own code, from the writer thread
+    });
     expect(await listFiles(root)).toEqual([path.join(root, "session-1")]);
+    await expect(store.delete(store.storageKeyFor(write()))).rejects.toMatchObject({
+      code: "WRITE_FAILED",
+      cause: { code: "ENOTDIR" },
+    });
   });
 
   it("writes with fsync when asked", async () => {

@@ -3,9 +3,10 @@
 // Every key is checked on the way in and resolved inside rootDir, so no key can reach outside it.
 import { randomUUID } from "node:crypto";
 import type { Dirent } from "node:fs";
-import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from "node:fs/promises";
+import { type FileHandle, open, readdir, readFile, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
+import { runFileJob } from "./file-writer-thread.ts";
 import {
   checkStorageKey,
   frameStorageKey,
@@ -31,18 +32,9 @@ export interface LocalDiskFrameStoreOptions {
   fsync?: boolean;
 }
 
-/** Folders this store has made, remembered so a put skips its mkdir; cleared whole when it grows past this. */
-const KNOWN_FOLDERS_LIMIT = 10_000;
-
 export class LocalDiskFrameStore implements FrameStore {
   readonly rootDir: string;
   readonly #fsync: boolean;
-  /**
-   * Participant folders known to exist. A put is five thread-pool calls; the mkdir is the one that is
-   * nearly always a no-op. A folder removed behind our back (erasure, retention, another process) shows
-   * as ENOENT at the open, which makes the folder again and tries once more.
-   */
-  readonly #knownFolders = new Set<string>();
 
   constructor(options: LocalDiskFrameStoreOptions) {
     this.rootDir = path.resolve(options.rootDir);
@@ -53,6 +45,7 @@ export class LocalDiskFrameStore implements FrameStore {
     return frameStorageKey(frame);
   }
 
+  /** Written by a file-writer thread (file-writer-thread.ts): temp file, then rename, so readers never see half. */
   async put(frame: FrameWrite, bytes: Uint8Array): Promise<StoredFrame> {
     const storageKey = this.storageKeyFor(frame);
     const target = this.resolve(storageKey);
@@ -60,35 +53,11 @@ export class LocalDiskFrameStore implements FrameStore {
     // Leading dot: a real frame name never starts with one, so a temp file can't collide with or pose as one.
     const temp = path.join(dir, `.${path.basename(target)}.${randomUUID()}.tmp`);
     try {
-      const handle = await this.#openInFolder(dir, temp);
-      try {
-        await handle.writeFile(bytes);
-        if (this.#fsync) await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temp, target);
-      if (this.#fsync) await syncDir(dir);
+      await runFileJob({ op: "put", dir, temp, target, bytes, fsync: this.#fsync });
     } catch (cause) {
-      await unlink(temp).catch(() => {});
       throw new FrameStoreError("WRITE_FAILED", `could not write frame ${storageKey}`, { cause });
     }
     return { storageKey, bytes: bytes.byteLength };
-  }
-
-  async #openInFolder(dir: string, file: string): Promise<FileHandle> {
-    if (this.#knownFolders.has(dir)) {
-      try {
-        return await open(file, "wx");
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-        this.#knownFolders.delete(dir);
-      }
-    }
-    await mkdir(dir, { recursive: true });
-    if (this.#knownFolders.size >= KNOWN_FOLDERS_LIMIT) this.#knownFolders.clear();
-    this.#knownFolders.add(dir);
-    return open(file, "wx");
   }
 
   async get(storageKey: string): Promise<Buffer> {
@@ -141,10 +110,8 @@ export class LocalDiskFrameStore implements FrameStore {
   async delete(storageKey: string): Promise<boolean> {
     const file = this.resolve(storageKey, { temp: true });
     try {
-      await unlink(file);
-      return true;
+      return await runFileJob({ op: "unlink", file });
     } catch (cause) {
-      if (isNotFound(cause)) return false;
       throw new FrameStoreError("WRITE_FAILED", `could not delete frame ${storageKey}`, { cause });
     }
   }
@@ -237,13 +204,4 @@ function readError(storageKey: string, cause: unknown): FrameStoreError {
   return isNotFound(cause)
     ? new FrameStoreError("NOT_FOUND", `no frame at ${storageKey}`, { cause })
     : new FrameStoreError("READ_FAILED", `could not read frame ${storageKey}`, { cause });
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }

@@ -2,7 +2,7 @@
 // It lives here, with the schema it depends on: one statement per batch, and participants' frame counts
 // kept exact on replays (only rows really inserted or deleted are counted).
 import { randomUUID } from "node:crypto";
-import type { Db } from "./client.ts";
+import { type Db, poolOf } from "./client.ts";
 
 export interface FrameInsert {
   sessionId: string;
@@ -31,6 +31,16 @@ export interface InsertFramesResult {
 }
 
 /**
+ * One statement with $1..$n parameters: straight on the client's pg pool when it has one (a fraction of
+ * Prisma's cost per statement), else through Prisma (a transaction client), with the same text.
+ */
+async function runSql<Row>(db: Db, text: string, params: unknown[]): Promise<Row[]> {
+  const pool = poolOf(db);
+  if (!pool) return db.$queryRawUnsafe<Row[]>(text, ...params);
+  return (await pool.query(text, params)).rows as Row[];
+}
+
+/**
  * Inserts frames (a replayed frame is skipped by the unique key) and adds what was really inserted to each
  * participant's frame count; the first kept frame also stamps `firstFrameAt`. Team.storedBytes follows by
  * the Frame triggers (migration 20261202015000), in this same statement.
@@ -43,58 +53,19 @@ export async function insertFrames(
   if (f.length === 0) return { refusedForQuota: [] };
   const quota = options.enforceQuota ?? false;
   // Each row's ordinal lets the statement answer which input rows it refused.
-  const rows = await db.$queryRaw<{ refused: number }[]>`
-    WITH input AS (
-      SELECT * FROM unnest(
-        ${f.map(() => randomUUID())}::text[], ${f.map((r) => r.sessionId)}::text[],
-        ${f.map((r) => r.participantId)}::text[],
-        ${f.map((r) => BigInt(r.zoomTimestamp))}::bigint[], ${f.map((r) => r.storageKey)}::text[],
-        ${f.map((r) => r.bytes)}::int[], ${f.map((r) => r.width ?? null)}::int[], ${f.map((r) => r.height ?? null)}::int[],
-        ${f.map((r) => r.contentType)}::text[], ${f.map((r) => r.contentHash)}::text[])
-        WITH ORDINALITY AS u(id, "sessionId", "participantId", "zoomTimestamp", "storageKey", bytes, width, height,
-                             "contentType", "contentHash", ord)
-    ), locked AS (
-      -- The batch's teams are locked first, in id order, before any Participant row: every statement that
-      -- touches frames takes Team before Participant (the Frame triggers update Team), so none deadlock.
-      -- FOR NO KEY UPDATE returns the latest committed storedBytes after waiting for a concurrent batch.
-      SELECT t.id, t."quotaBytes", t."storedBytes" FROM "Team" t
-      WHERE t.id IN (SELECT s."teamId" FROM "CaptureSession" s WHERE s.id IN (SELECT "sessionId" FROM input))
-      ORDER BY t.id FOR NO KEY UPDATE
-    ), candidates AS (
-      -- A replay of a stored frame is neither counted against the quota nor refused (its file is the
-      -- stored frame's own: refusing it would delete that file). Looked up only for teams with a quota.
-      -- LEFT joins: a row naming no session still reaches the INSERT and fails there as a data error.
-      SELECT i.*, s."teamId", q.id AS "quotaTeam", q."quotaBytes", q."storedBytes",
-        CASE WHEN q.id IS NULL THEN false ELSE EXISTS (
-          SELECT 1 FROM "Frame" x WHERE x."sessionId" = i."sessionId"
-            AND x."participantId" = i."participantId" AND x."zoomTimestamp" = i."zoomTimestamp") END AS replay
-      FROM input i
-      LEFT JOIN "CaptureSession" s ON s.id = i."sessionId"
-      -- Joined whatever the option, so the lock above is always taken; its figures count only with it.
-      LEFT JOIN locked lk ON lk.id = s."teamId"
-      LEFT JOIN LATERAL (SELECT lk.id, lk."quotaBytes", lk."storedBytes"
-                         WHERE ${quota} AND lk."quotaBytes" IS NOT NULL) q ON true
-    ), ranked AS (
-      SELECT c.*, sum(CASE WHEN c.replay THEN 0 ELSE c.bytes END)
-        OVER (PARTITION BY c."teamId" ORDER BY c.ord) AS running
-      FROM candidates c
-    ), decided AS (
-      SELECT r.*, (NOT r.replay AND r."quotaTeam" IS NOT NULL AND r."storedBytes" + r.running > r."quotaBytes") AS over
-      FROM ranked r
-    ), ins AS (
-      INSERT INTO "Frame" ("id", "sessionId", "participantId", "zoomTimestamp", "storageKey", "bytes", "width", "height", "contentType", "contentHash")
-      SELECT id, "sessionId", "participantId", "zoomTimestamp", "storageKey", bytes, width, height, "contentType", "contentHash"
-      FROM decided WHERE NOT over
-      ON CONFLICT ("sessionId", "participantId", "zoomTimestamp") DO NOTHING
-      RETURNING "participantId"
-    ), counts AS (SELECT "participantId" AS id, count(*)::int AS n FROM ins GROUP BY 1
-    ), upd AS (
-      UPDATE "Participant" p SET "frameCount" = p."frameCount" + counts.n, "lastSeenAt" = now(),
-        "firstFrameAt" = COALESCE(p."firstFrameAt", now())
-      FROM counts WHERE p.id = counts.id
-      RETURNING 1
-    )
-    SELECT (ord - 1)::int AS refused FROM decided WHERE over`;
+  const rows = await runSql<{ refused: number }>(db, INSERT_FRAMES_SQL, [
+    f.map(() => randomUUID()),
+    f.map((r) => r.sessionId),
+    f.map((r) => r.participantId),
+    f.map((r) => BigInt(r.zoomTimestamp)),
+    f.map((r) => r.storageKey),
+    f.map((r) => r.bytes),
+    f.map((r) => r.width ?? null),
+    f.map((r) => r.height ?? null),
+    f.map((r) => r.contentType),
+    f.map((r) => r.contentHash),
+    quota,
+  ]);
   return { refusedForQuota: rows.map((r) => r.refused) };
 }
 
@@ -156,3 +127,56 @@ export async function reconcileStoredBytes(
   }
   return fixed;
 }
+
+const INSERT_FRAMES_SQL = `
+    WITH input AS (
+      SELECT * FROM unnest(
+        $1::text[], $2::text[],
+        $3::text[],
+        $4::bigint[], $5::text[],
+        $6::int[], $7::int[], $8::int[],
+        $9::text[], $10::text[])
+        WITH ORDINALITY AS u(id, "sessionId", "participantId", "zoomTimestamp", "storageKey", bytes, width, height,
+                             "contentType", "contentHash", ord)
+    ), locked AS (
+      -- The batch's teams are locked first, in id order, before any Participant row: every statement that
+      -- touches frames takes Team before Participant (the Frame triggers update Team), so none deadlock.
+      -- FOR NO KEY UPDATE returns the latest committed storedBytes after waiting for a concurrent batch.
+      SELECT t.id, t."quotaBytes", t."storedBytes" FROM "Team" t
+      WHERE t.id IN (SELECT s."teamId" FROM "CaptureSession" s WHERE s.id IN (SELECT "sessionId" FROM input))
+      ORDER BY t.id FOR NO KEY UPDATE
+    ), candidates AS (
+      -- A replay of a stored frame is neither counted against the quota nor refused (its file is the
+      -- stored frame's own: refusing it would delete that file). Looked up only for teams with a quota.
+      -- LEFT joins: a row naming no session still reaches the INSERT and fails there as a data error.
+      SELECT i.*, s."teamId", q.id AS "quotaTeam", q."quotaBytes", q."storedBytes",
+        CASE WHEN q.id IS NULL THEN false ELSE EXISTS (
+          SELECT 1 FROM "Frame" x WHERE x."sessionId" = i."sessionId"
+            AND x."participantId" = i."participantId" AND x."zoomTimestamp" = i."zoomTimestamp") END AS replay
+      FROM input i
+      LEFT JOIN "CaptureSession" s ON s.id = i."sessionId"
+      -- Joined whatever the option, so the lock above is always taken; its figures count only with it.
+      LEFT JOIN locked lk ON lk.id = s."teamId"
+      LEFT JOIN LATERAL (SELECT lk.id, lk."quotaBytes", lk."storedBytes"
+                         WHERE $11::boolean AND lk."quotaBytes" IS NOT NULL) q ON true
+    ), ranked AS (
+      SELECT c.*, sum(CASE WHEN c.replay THEN 0 ELSE c.bytes END)
+        OVER (PARTITION BY c."teamId" ORDER BY c.ord) AS running
+      FROM candidates c
+    ), decided AS (
+      SELECT r.*, (NOT r.replay AND r."quotaTeam" IS NOT NULL AND r."storedBytes" + r.running > r."quotaBytes") AS over
+      FROM ranked r
+    ), ins AS (
+      INSERT INTO "Frame" ("id", "sessionId", "participantId", "zoomTimestamp", "storageKey", "bytes", "width", "height", "contentType", "contentHash")
+      SELECT id, "sessionId", "participantId", "zoomTimestamp", "storageKey", bytes, width, height, "contentType", "contentHash"
+      FROM decided WHERE NOT over
+      ON CONFLICT ("sessionId", "participantId", "zoomTimestamp") DO NOTHING
+      RETURNING "participantId"
+    ), counts AS (SELECT "participantId" AS id, count(*)::int AS n FROM ins GROUP BY 1
+    ), upd AS (
+      UPDATE "Participant" p SET "frameCount" = p."frameCount" + counts.n, "lastSeenAt" = now(),
+        "firstFrameAt" = COALESCE(p."firstFrameAt", now())
+      FROM counts WHERE p.id = counts.id
+      RETURNING 1
+    )
+    SELECT (ord - 1)::int AS refused FROM decided WHERE over`;

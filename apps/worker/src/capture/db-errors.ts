@@ -4,7 +4,9 @@
 //
 // Postgres SQLSTATE class 22 is "data exception" (invalid byte sequence 22021, bad escape 22P05, value
 // too long 22001...), class 23 "integrity constraint violation" (foreign key 23503, not null 23502...).
-// Prisma's driver adapter carries the SQLSTATE either on the error's cause or in meta.driverAdapterError.
+// Prisma's driver adapter carries the SQLSTATE either on the error's cause or in meta.driverAdapterError;
+// pg's own DatabaseError (statements @capture/db sends straight on the pool) carries it as `code`, beside
+// a `severity`.
 
 interface AdapterCause {
   originalCode?: string;
@@ -16,11 +18,13 @@ const ROW_PRISMA_CODES = new Set(["P2025"]);
 
 export function sqlState(err: unknown): string | undefined {
   const e = err as {
+    code?: string;
+    severity?: unknown;
     cause?: AdapterCause;
     meta?: { driverAdapterError?: { cause?: AdapterCause } };
   } | null;
   const cause = e?.meta?.driverAdapterError?.cause ?? e?.cause;
-  const code = cause?.originalCode ?? cause?.code;
+  const code = (typeof e?.severity === "string" ? e.code : undefined) ?? cause?.originalCode ?? cause?.code;
   return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
 }
 

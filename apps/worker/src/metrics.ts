@@ -93,6 +93,20 @@ export class Metrics {
     help: "Estimated bytes of rows waiting for the database",
     registers: [this.registry],
   });
+  /** What the store backlog holds, read at every scrape (watchStoreBacklog). */
+  #storeBacklog?: () => { held: number; writing: number };
+  readonly storeBacklogBytes = new Gauge({
+    name: "capture_store_backlog_bytes",
+    help: "Bytes of kept frames in memory, not yet in the frame store: held until final, or being written",
+    labelNames: ["state"] as const,
+    registers: [this.registry],
+    collect: () => {
+      const now = this.#storeBacklog?.();
+      if (!now) return;
+      this.storeBacklogBytes.set({ state: "held" }, now.held);
+      this.storeBacklogBytes.set({ state: "writing" }, now.writing);
+    },
+  });
   readonly dbWriteFailures = new Counter({
     name: "capture_db_write_failures_total",
     help: "Batch writes that failed and will be retried",
@@ -217,6 +231,10 @@ export class Metrics {
     help: "Oldest frames (any team) deleted by LOCAL_STORE_DELETE_OLDEST to stay above the floor",
     registers: [this.registry],
   });
+
+  watchStoreBacklog(read: () => { held: number; writing: number }) {
+    this.#storeBacklog = read;
+  }
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });

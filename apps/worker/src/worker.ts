@@ -55,6 +55,8 @@ export async function startWorker(
   const prefix = env.QUEUE_PREFIX;
   const queues = new JobQueues(connection, prefix);
   const metrics = new Metrics();
+  const backlog = new StoreBacklog(env.STORE_BACKLOG_BYTES);
+  metrics.watchStoreBacklog(() => ({ held: backlog.heldBytes, writing: backlog.writingBytes }));
   // FRAME_STORE picks local disk or S3, as in the portal. A relative FRAMES_DIR means <repo>/FRAMES_DIR.
   const localRootDir = resolveFromRepoRoot(env.FRAMES_DIR);
   const storeLog = log.child({ component: "frame-store" });
@@ -130,7 +132,7 @@ export async function startWorker(
       }),
     maxSessionMs: env.MAX_SESSION_HOURS * 3_600_000,
     allowedHosts: env.RTMS_ALLOWED_HOSTS,
-    backlog: new StoreBacklog(env.STORE_BACKLOG_BYTES),
+    backlog,
     frameHoldMs: env.FRAME_HOLD_MS,
     frameRefreshMs: env.FRAME_REFRESH_MS,
     storage: storage.guard,

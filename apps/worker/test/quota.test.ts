@@ -194,7 +194,9 @@ describe("stop reason 8 (revoked)", () => {
     const data = audit.data as Record<string, number>;
     expect(data).toMatchObject({ remainingRows: 0, remainingObjects: 0 });
     expect(data.frames).toBeGreaterThanOrEqual(3);
-    expect(data.objects).toBeGreaterThanOrEqual(data.frames!);
+    // Not objects >= frames: a frame the policy evicted just before the purge has lost its file already,
+    // and its row goes with the purge's (counted in frames, not in objects).
+    expect(data.objects).toBeGreaterThanOrEqual(3);
     expect(await db.frame.count({ where: { sessionId: started.sessionId } })).toBe(0);
     expect((await listFiles(h.framesDir)).filter((f) => f.startsWith(`${started.sessionId}/`))).toEqual([]);
     const after = await teamBytes(demo.id);

@@ -131,7 +131,7 @@ export class CoverageScheduler {
 
   stop(): void {
     this.#running = false;
-    for (const [i, slot] of this.#slots.entries()) {
+    for (const i of this.#slots.keys()) {
       this.#endTurn(i, "stopped");
       this.#free(i);
     }

@@ -425,9 +425,10 @@ export class FramePipeline {
     }
     const userName = this.#participants.nameFor(frame);
     let storageKey: string;
+    let sha256: string | undefined;
     try {
       metrics.fileOps.inc({ op: "put" });
-      ({ storageKey } = await store.put(
+      ({ storageKey, sha256 } = await store.put(
         {
           sessionKey: this.#sessionId,
           userName,
@@ -462,7 +463,8 @@ export class FramePipeline {
       width: image.width,
       height: image.height,
       contentType: image.format === "png" ? "image/png" : "image/jpeg",
-      contentHash: createHash("sha256").update(bytes).digest("hex"),
+      // The local store hashes on its writer thread; other stores leave it to us.
+      contentHash: sha256 ?? createHash("sha256").update(bytes).digest("hex"),
       receivedAt: at.receivedAt,
       finalAt: at.finalAt,
     });

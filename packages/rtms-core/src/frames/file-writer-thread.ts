@@ -15,8 +15,9 @@ export type FileJob =
   | { op: "put"; dir: string; temp: string; target: string; bytes: Uint8Array; fsync: boolean }
   | { op: "unlink"; file: string };
 
-/** What a job answers: a put resolves with true; an unlink with whether the file existed. */
-type Settle = { resolve: (existed: boolean) => void; reject: (err: Error) => void };
+/** What a job answers: a put, the hex SHA-256 of what it wrote; an unlink, whether the file existed. */
+type Answer = string | boolean;
+type Settle = { resolve: (answer: Answer) => void; reject: (err: Error) => void };
 
 /** A failed syscall as the thread saw it, rebuilt with its errno code (ENOENT, EACCES, ENOSPC...). */
 export class FileJobError extends Error {
@@ -32,6 +33,7 @@ export class FileJobError extends Error {
 const THREAD_SOURCE = `
 const { parentPort } = require("node:worker_threads");
 const fs = require("node:fs");
+const { createHash } = require("node:crypto");
 
 function put(j) {
   let fd;
@@ -53,7 +55,8 @@ function put(j) {
       const dirFd = fs.openSync(j.dir, "r");
       try { fs.fsyncSync(dirFd); } finally { fs.closeSync(dirFd); }
     }
-    return true;
+    // The row's content hash, taken here so the caller's event loop does not spend ~35 µs per 52 KB on it.
+    return createHash("sha256").update(j.bytes).digest("hex");
   } catch (err) {
     if (fd !== undefined) try { fs.closeSync(fd); } catch {}
     try { fs.unlinkSync(j.temp); } catch {}
@@ -84,7 +87,7 @@ parentPort.on("message", (batch) => {
 });
 `;
 
-type Result = [id: number, value: boolean | undefined, error?: { message: string; code?: string }];
+type Result = [id: number, value: Answer | undefined, error?: { message: string; code?: string }];
 
 class WriterThread {
   #worker?: Worker;
@@ -120,7 +123,7 @@ class WriterThread {
         this.#pending.delete(id);
         if (!settle) continue;
         if (error) settle.reject(new FileJobError(error.message, error.code));
-        else settle.resolve(value === true);
+        else settle.resolve(value ?? false);
       }
       if (this.#pending.size === 0) worker.unref();
     });
@@ -147,7 +150,9 @@ const threads = Array.from({ length: THREADS }, () => new WriterThread());
 let nextId = 1;
 
 /** Runs a job on the thread that owns its folder. */
-export function runFileJob(job: FileJob): Promise<boolean> {
+export function runFileJob(job: Extract<FileJob, { op: "put" }>): Promise<string>;
+export function runFileJob(job: Extract<FileJob, { op: "unlink" }>): Promise<boolean>;
+export function runFileJob(job: FileJob): Promise<Answer> {
   const folder = job.op === "put" ? job.dir : job.file.slice(0, job.file.lastIndexOf("/"));
   const thread = threads[folderHash(folder) % THREADS]!;
   // A view into a larger buffer (Node's pool) would be copied whole to the thread: send just its bytes.
@@ -155,7 +160,7 @@ export function runFileJob(job: FileJob): Promise<boolean> {
     job.op === "put" && job.bytes.byteLength !== job.bytes.buffer.byteLength
       ? { ...job, bytes: new Uint8Array(job.bytes) }
       : job;
-  return new Promise((resolve, reject) => thread.run(nextId++, own, { resolve, reject }));
+  return new Promise<Answer>((resolve, reject) => thread.run(nextId++, own, { resolve, reject }));
 }
 
 function folderHash(folder: string): number {

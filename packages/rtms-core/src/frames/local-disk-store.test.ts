@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -46,6 +47,8 @@ describe("LocalDiskFrameStore", () => {
     expect(stored).toEqual({
       storageKey: "session-1/Jane Doe_16778240/1700000000123.jpg",
       bytes: bytes.length,
+      // Hashed on the writer thread, so the caller need not: it must be the hash of what was written.
+      sha256: createHash("sha256").update(bytes).digest("hex"),
     });
     expect(await readFile(path.join(root, "session-1", "Jane Doe_16778240", "1700000000123.jpg"))).toEqual(
       bytes,

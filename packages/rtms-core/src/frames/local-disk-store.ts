@@ -53,11 +53,11 @@ export class LocalDiskFrameStore implements FrameStore {
     // Leading dot: a real frame name never starts with one, so a temp file can't collide with or pose as one.
     const temp = path.join(dir, `.${path.basename(target)}.${randomUUID()}.tmp`);
     try {
-      await runFileJob({ op: "put", dir, temp, target, bytes, fsync: this.#fsync });
+      const sha256 = await runFileJob({ op: "put", dir, temp, target, bytes, fsync: this.#fsync });
+      return { storageKey, bytes: bytes.byteLength, sha256 };
     } catch (cause) {
       throw new FrameStoreError("WRITE_FAILED", `could not write frame ${storageKey}`, { cause });
     }
-    return { storageKey, bytes: bytes.byteLength };
   }
 
   async get(storageKey: string): Promise<Buffer> {

@@ -59,7 +59,9 @@ describe.each(stores)("FrameStore contract: %s", (_name, makeStore) => {
   it("stores under the shared layout and reads back whole, by head, and by exists", async () => {
     const bytes = Buffer.from("jpeg bytes");
     const stored = await store.put(write(), bytes);
-    expect(stored).toEqual({ storageKey: "session-1/Jane Doe_16778240/1700000000123.jpg", bytes: 10 });
+    expect(stored).toMatchObject({ storageKey: "session-1/Jane Doe_16778240/1700000000123.jpg", bytes: 10 });
+    // Optional, but never wrong: a store that hashes on the way hashes exactly what it wrote.
+    expect([undefined, createHash("sha256").update(bytes).digest("hex")]).toContain(stored.sha256);
     expect(store.storageKeyFor(write())).toBe(stored.storageKey);
     expect(await store.get(stored.storageKey)).toEqual(bytes);
     expect(await store.exists(stored.storageKey)).toBe(true);
@@ -132,9 +134,11 @@ describe.each(stores)("FrameStore contract: %s", (_name, makeStore) => {
   it("lists by key prefix across pages, with sizes", async () => {
     const keys: StoredFrame[] = [];
     for (let ts = 1; ts <= 7; ts++) {
-      keys.push(
-        await store.put(write({ timestamp: ts, userName: ts <= 3 ? "Ann" : "Bob" }), Buffer.alloc(ts)),
+      const { storageKey, bytes } = await store.put(
+        write({ timestamp: ts, userName: ts <= 3 ? "Ann" : "Bob" }),
+        Buffer.alloc(ts),
       );
+      keys.push({ storageKey, bytes }); // what list gives: key and size
     }
     await store.put(write({ sessionKey: "session-2" }), Buffer.from("x"));
     await store.put(write({ sessionKey: "session-10" }), Buffer.from("x"));

@@ -19,6 +19,11 @@ export interface StoredFrame {
   /** Relative key to hand back to get/delete; safe to store in the database and show in URLs. */
   storageKey: string;
   bytes: number;
+  /**
+   * Hex SHA-256 of the bytes, from a put whose store computed it on the way (the local store does, on its
+   * writer threads, off the caller's event loop). Absent otherwise: the caller hashes itself.
+   */
+  sha256?: string;
 }
 
 export interface FrameObjectInfo {

@@ -84,6 +84,8 @@ export async function measure(
     rssMb: (after.get("process_resident_memory_bytes") ?? 0) / 1024 / 1024,
     dbBufferKb: (after.get("capture_db_buffer_bytes") ?? 0) / 1024,
     loopLagP99Ms: (after.get("nodejs_eventloop_lag_p99_seconds") ?? 0) * 1000,
+    /** Busy share of the worker's event loop over the window (the scrape before it started the count). */
+    loopUtilPct: (after.get("capture_event_loop_utilization") ?? Number.NaN) * 100,
     rssPerStreamMb:
       ((after.get("process_resident_memory_bytes") ?? 0) - ctx.rssIdle) / Math.max(1, streams) / 1024 / 1024,
   };
@@ -143,6 +145,7 @@ export function printResults(results: PhaseResult[]) {
       "other drops": r.dropped - r.droppedBacklog,
       "sim skipped": r.simSkipped,
       "loop lag p99 ms": fmt(r.loopLagP99Ms, 0),
+      "loop busy %": fmt(r.loopUtilPct, 0),
       "worker cpu %": fmt(r.cpuPct, 0),
       "µs cpu/offered": fmt(r.cpuUsPerOffered, 0),
       "sim cpu %": fmt(r.simCpuPct, 0),

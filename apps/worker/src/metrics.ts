@@ -1,5 +1,6 @@
 // Prometheus metrics of one worker process. One registry per Metrics instance (tests can build several);
 // every counter the issue asks for lives here so /metrics is the one place operators look.
+import { type EventLoopUtilization, performance } from "node:perf_hooks";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 export type FrameDropReason =
@@ -92,6 +93,18 @@ export class Metrics {
     name: "capture_db_buffer_bytes",
     help: "Estimated bytes of rows waiting for the database",
     registers: [this.registry],
+  });
+  #elu: EventLoopUtilization = performance.eventLoopUtilization();
+  /** Lag says how late timers ran; this says how close the loop is to having no time left at all. */
+  readonly eventLoopUtilization = new Gauge({
+    name: "capture_event_loop_utilization",
+    help: "Share of wall time the event loop was busy (0 to 1) since the previous scrape",
+    registers: [this.registry],
+    collect: () => {
+      const now = performance.eventLoopUtilization();
+      this.eventLoopUtilization.set(performance.eventLoopUtilization(now, this.#elu).utilization);
+      this.#elu = now;
+    },
   });
   /** What the store backlog holds, read at every scrape (watchStoreBacklog). */
   #storeBacklog?: () => { held: number; writing: number };

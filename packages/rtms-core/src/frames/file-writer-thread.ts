@@ -7,8 +7,9 @@
 // with these threads, and the process 407 to 1,002 µs of CPU against 285 to 851 (bench/file-writes.ts).
 // The event loop is what parses frames and answers Zoom's keep-alives, so its time is the scarce one.
 //
-// Jobs for one folder always go to the same thread, so a put and a later delete of the same file run in
-// the order they were asked for. The threads are unref'd while idle: they never keep a process alive.
+// One folder's jobs run one after the other in call order, so a put and a later delete of the same file
+// keep their order; the rest go to the least busy thread, so a stalled syscall holds up only its own
+// folder. The threads are unref'd while idle: they never keep a process alive.
 import { Worker } from "node:worker_threads";
 
 export type FileJob =
@@ -95,6 +96,10 @@ class WriterThread {
   #batch: [number, FileJob][] = [];
   #scheduled = false;
 
+  get inFlight(): number {
+    return this.#pending.size;
+  }
+
   run(id: number, job: FileJob, settle: Settle) {
     this.#pending.set(id, settle);
     this.#batch.push([id, job]);
@@ -149,22 +154,53 @@ const THREADS = 2;
 const threads = Array.from({ length: THREADS }, () => new WriterThread());
 let nextId = 1;
 
-/** Runs a job on the thread that owns its folder. */
+/**
+ * Jobs waiting for an earlier job of the same folder, by folder. A folder with an entry has a job in
+ * flight; its next job goes out when that one settles. So one folder's jobs run in call order, and a slow
+ * syscall (a disk that stalls) holds up its own folder only: every other job goes to the least busy thread.
+ */
+const folderQueues = new Map<string, (() => void)[]>();
+
+/** Runs a job on the least busy writer thread, after any earlier job of its folder. */
 export function runFileJob(job: Extract<FileJob, { op: "put" }>): Promise<string>;
 export function runFileJob(job: Extract<FileJob, { op: "unlink" }>): Promise<boolean>;
 export function runFileJob(job: FileJob): Promise<Answer> {
   const folder = job.op === "put" ? job.dir : job.file.slice(0, job.file.lastIndexOf("/"));
-  const thread = threads[folderHash(folder) % THREADS]!;
   // A view into a larger buffer (Node's pool) would be copied whole to the thread: send just its bytes.
   const own =
     job.op === "put" && job.bytes.byteLength !== job.bytes.buffer.byteLength
       ? { ...job, bytes: new Uint8Array(job.bytes) }
       : job;
-  return new Promise<Answer>((resolve, reject) => thread.run(nextId++, own, { resolve, reject }));
+  return new Promise<Answer>((resolve, reject) => {
+    const start = () => {
+      const done = () => {
+        const next = folderQueues.get(folder)?.shift();
+        if (next) next();
+        else folderQueues.delete(folder);
+      };
+      leastBusy().run(nextId++, own, {
+        resolve: (answer) => {
+          done();
+          resolve(answer);
+        },
+        reject: (err) => {
+          done();
+          reject(err);
+        },
+      });
+    };
+    const waiting = folderQueues.get(folder);
+    if (waiting) waiting.push(start);
+    else {
+      folderQueues.set(folder, []);
+      start();
+    }
+  });
 }
 
-function folderHash(folder: string): number {
-  let h = 0;
-  for (let i = 0; i < folder.length; i++) h = (h * 31 + folder.charCodeAt(i)) | 0;
-  return h >>> 0;
+/** Fewest jobs in flight; the first such thread, so a light load stays on one thread (one message a turn). */
+function leastBusy(): WriterThread {
+  let best = threads[0]!;
+  for (const t of threads) if (t.inFlight < best.inFlight) best = t;
+  return best;
 }

@@ -1,5 +1,5 @@
 // Phase B of the worker bench: keep-all saturation. The stream count steps up (BENCH_KEEPALL_STEPS,
-// default 30,60,90,120,180,240) until frame-to-row p99 reaches 250 ms or frames are dropped; the best stored
+// default 60,120,180,240,270,300,330,360) until frame-to-row p99 reaches 250 ms or frames are dropped; the best stored
 // frames/s (file + row) of the steps that held is compared with the raw loop (bench/raw-client.ts "full":
 // ws receive + JSON.parse + base64 decode + writeFile) on the same zoom-sim, at the last step's count and
 // four times it (at most BENCH_RAW_MAX_STREAMS), so the raw figure is nearer its own saturation than what
@@ -10,7 +10,7 @@ import { fmt, type MeasureContext, measure, type PhaseResult, printResults } fro
 import { runRawLoop } from "./raw-loop.ts";
 import { createMeetings, type StartOptions, startStreams } from "./streams.ts";
 
-const STEPS = (process.env.BENCH_KEEPALL_STEPS ?? "30,60,90,120,180,240").split(",").map(Number);
+const STEPS = (process.env.BENCH_KEEPALL_STEPS ?? "60,120,180,240,270,300,330,360").split(",").map(Number);
 /** The raw loop needs far more streams than the worker to saturate: up to what zoom-sim offers well. */
 const RAW_MAX_STREAMS = Number(process.env.BENCH_RAW_MAX_STREAMS ?? 500);
 const P99_LIMIT_MS = 250;
@@ -66,12 +66,19 @@ export async function runKeepAllPhase(o: {
       "µs cpu/frame": fmt(r.cpuUsPerFrame, 0),
       "cpu %": fmt(r.cpuPct, 0),
       "dropped (in flight)": r.dropped,
+      "writeFile p99 ms": fmt(r.writeP99Ms),
       "sim skipped": r.simSkipped,
       "sim cpu %": fmt(r.simCpuPct, 0),
       load: r.load,
     })),
   );
   const rawBest = Math.max(...raws.map((r) => r.writtenPerSec));
+  // The same bar for both: the raw loop's best where its own writes (arrival to file) kept p99 < 250 ms.
+  // Its unbarred best is the target's figure; this one says how much of the gap is the disk's.
+  const rawAtBar = Math.max(
+    0,
+    ...raws.filter((r) => r.writeP99Ms < P99_LIMIT_MS).map((r) => r.writtenPerSec),
+  );
   const bestStored = best?.storedPerSec ?? 0;
   const ratio = bestStored / rawBest;
   const cpuRatio = (best?.cpuUsPerOffered ?? Number.NaN) / raws[0]!.cpuUsPerFrame;
@@ -80,6 +87,10 @@ export async function runKeepAllPhase(o: {
       `(p99 ${fmt(best?.frameToRowP99Ms ?? Number.NaN)} ms), raw loop ${fmt(rawBest, 0)} frames/s: ${fmt(ratio, 2)}x; ` +
       `CPU per frame ${fmt(best?.cpuUsPerOffered ?? Number.NaN, 0)} µs vs raw ${fmt(raws[0]!.cpuUsPerFrame, 0)} µs ` +
       `(${fmt(cpuRatio, 2)}x)`,
+  );
+  console.log(
+    `B: beside the raw loop held to the same bar (its writeFile p99 < ${P99_LIMIT_MS} ms): ` +
+      `${fmt(rawAtBar, 0)} frames/s, ${fmt(bestStored / rawAtBar, 2)}x`,
   );
   return [
     [

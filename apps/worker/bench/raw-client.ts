@@ -33,6 +33,8 @@ export interface RawConfig {
 const MAX_WRITES_IN_FLIGHT = 25;
 const config = JSON.parse(process.env.RAW_CONFIG ?? "{}") as RawConfig;
 const counters = { frames: 0, written: 0, dropped: 0, bytes: 0, keepAlives: 0, errors: 0 };
+/** writeFile durations (ms) since the last counters line, for the disk's own p99 in the same run. */
+let writeMs: number[] = [];
 
 function onKeepAlive(ws: WebSocket, text: string): boolean {
   // Keep-alives are tiny; anything that is not a frame goes through JSON.parse in both modes.
@@ -107,9 +109,13 @@ async function connect(s: RawConfig["streams"][number], index: number) {
     const bytes = Buffer.from(msg.content.data, "base64");
     counters.bytes += bytes.length;
     inFlight++;
+    const t0 = performance.now();
     writeFile(path.join(dir, `${msg.content.timestamp}.jpg`), bytes)
       .then(
-        () => counters.written++,
+        () => {
+          counters.written++;
+          writeMs.push(performance.now() - t0);
+        },
         () => counters.errors++,
       )
       .finally(() => inFlight--);
@@ -124,8 +130,12 @@ for (let i = 0; i < config.streams.length; i += 50) {
 process.stdout.write("ready\n");
 createInterface({ input: process.stdin }).on("line", () => {
   const cpu = process.cpuUsage();
+  const sorted = writeMs.sort((a, b) => a - b);
+  writeMs = [];
+  const writeP99Ms =
+    sorted.length > 0 ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] : 0;
   process.stdout.write(
-    `${JSON.stringify({ ...counters, at: performance.now(), cpuUs: cpu.user + cpu.system })}\n`,
+    `${JSON.stringify({ ...counters, writeP99Ms, at: performance.now(), cpuUs: cpu.user + cpu.system })}\n`,
   );
 });
 process.stdin.on("end", () => process.exit(0));

@@ -23,6 +23,8 @@ export interface RawLoopResult {
   simCpuPct: number;
   simSkipped: number;
   dropped: number;
+  /** p99 of the raw loop's writeFile over the window ("full" mode; 0 in "scan"). */
+  writeP99Ms: number;
 }
 
 export async function runRawLoop(o: {
@@ -79,6 +81,7 @@ export async function runRawLoop(o: {
       dropped: number;
       at: number;
       cpuUs: number;
+      writeP99Ms: number;
     };
   };
   try {
@@ -104,12 +107,25 @@ export async function runRawLoop(o: {
       simCpuPct: ((cpu1.user + cpu1.system) / 1e6 / seconds) * 100,
       simSkipped: sim1.skipped - sim0.skipped,
       dropped: s1.dropped - s0.dropped,
+      writeP99Ms: s1.writeP99Ms,
     };
   } finally {
     for (const m of meetings) m.stopRtms(6);
     child.stdin!.end();
     child.kill("SIGTERM");
     await exited;
-    await rm(dir, { recursive: true, force: true });
+    written.push(dir);
   }
+}
+
+/** Folders the raw loops wrote, removed only when the bench ends (see removeRawLoopFiles). */
+const written: string[] = [];
+
+/**
+ * Deletes what every raw loop wrote. Not after each loop: on ext4 without a journal (these VMs), creating
+ * files is slower for 30 s after many deletes (the inode allocator skips `recently_deleted` inodes), so a
+ * delete between phases would slow the next phase's writes, ours or the raw loop's.
+ */
+export async function removeRawLoopFiles() {
+  for (const dir of written.splice(0)) await rm(dir, { recursive: true, force: true });
 }

@@ -6,7 +6,7 @@
 //      final-to-row p99 < 1 s (from the flush that made a held frame final), RSS per stream < 2 MB,
 //      file ops per stored frame. Then CPU per offered frame beside a ws receive + header scan loop
 //      (bench/raw-loop.ts) on the same streams: within 2x.
-//   B. keep-all saturation (bench/keep-all.ts): stream counts BENCH_KEEPALL_STEPS (30,60,90,120,180,240)
+//   B. keep-all saturation (bench/keep-all.ts): stream counts BENCH_KEEPALL_STEPS (60,120,180,240,270,300,330,360)
 //      until frame-to-row p99 >= 250 ms; the best stored frames/s beside a raw loop (ws receive +
 //      JSON.parse + base64 decode + writeFile, bench/raw-client.ts) on up to 4x the streams: target 0.6x.
 //   C. coverage (bench/coverage.ts): EVERYONE beside SPEAKER mode for meetings of 10, 50 and 200.
@@ -30,7 +30,7 @@ import { startZoomSim } from "@capture/zoom-sim";
 import { runCoveragePhase } from "./coverage.ts";
 import { runKeepAllPhase } from "./keep-all.ts";
 import { fmt, measure, type PhaseResult, printResults } from "./measure.ts";
-import { runRawLoop } from "./raw-loop.ts";
+import { removeRawLoopFiles, runRawLoop } from "./raw-loop.ts";
 import { createMeetings, loadAvg, startStreams } from "./streams.ts";
 import { runTwoWorkersPhase } from "./two-workers.ts";
 import { sampleLines, startWorkerProcess, warningsByMessage } from "./worker-process.ts";
@@ -146,6 +146,7 @@ async function main() {
     await sim.close();
     await testDb.drop();
     await rm(framesDir, { recursive: true, force: true });
+    await removeRawLoopFiles();
   }
 }
 

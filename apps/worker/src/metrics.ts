@@ -77,6 +77,12 @@ export class Metrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 5, 30],
     registers: [this.registry],
   });
+  readonly storePutLatency = new Histogram({
+    name: "capture_store_put_seconds",
+    help: "Time a frame store put took, from the call to the object being in place",
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
   readonly roomActions = new Counter({
     name: "capture_room_actions_total",
     help: "Room join/leave attempts, by kind and outcome",

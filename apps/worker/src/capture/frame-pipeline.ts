@@ -428,6 +428,7 @@ export class FramePipeline {
     let sha256: string | undefined;
     try {
       metrics.fileOps.inc({ op: "put" });
+      const endPut = metrics.storePutLatency.startTimer();
       ({ storageKey, sha256 } = await store.put(
         {
           sessionKey: this.#sessionId,
@@ -438,6 +439,7 @@ export class FramePipeline {
         },
         bytes,
       ));
+      endPut();
     } catch (err) {
       this.#d.storage?.settle(bytes.byteLength);
       this.#unkeep(ref, displaced);

@@ -139,6 +139,7 @@ class WriterThread {
       this.#worker = undefined;
       for (const settle of this.#pending.values()) settle.reject(err);
       this.#pending.clear();
+      this.#batch = []; // failed above: never run them on the next thread as well
     };
     worker.on("error", fail);
     worker.on("exit", (code) =>

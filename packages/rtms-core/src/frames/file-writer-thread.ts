@@ -10,6 +10,7 @@
 // One folder's jobs run one after the other in call order, so a put and a later delete of the same file
 // keep their order; the rest go to the least busy thread, so a stalled syscall holds up only its own
 // folder. The threads are unref'd while idle: they never keep a process alive.
+import path from "node:path";
 import { Worker } from "node:worker_threads";
 
 export type FileJob =
@@ -166,7 +167,8 @@ const folderQueues = new Map<string, (() => void)[]>();
 export function runFileJob(job: Extract<FileJob, { op: "put" }>): Promise<string>;
 export function runFileJob(job: Extract<FileJob, { op: "unlink" }>): Promise<boolean>;
 export function runFileJob(job: FileJob): Promise<Answer> {
-  const folder = job.op === "put" ? job.dir : job.file.slice(0, job.file.lastIndexOf("/"));
+  // path.dirname, as the store derives a put's dir: a put and a delete of one file share one folder key.
+  const folder = job.op === "put" ? job.dir : path.dirname(job.file);
   // A view into a larger buffer (Node's pool) would be copied whole to the thread: send just its bytes.
   const own =
     job.op === "put" && job.bytes.byteLength !== job.bytes.buffer.byteLength

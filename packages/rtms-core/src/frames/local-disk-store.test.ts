@@ -88,7 +88,7 @@ describe("LocalDiskFrameStore", () => {
 
   it("writes into a folder removed behind its back (erasure, retention, another process)", async () => {
     const first = await store.put(write({ timestamp: 1 }), Buffer.from("a"));
-    // The folder is now known to the store: removing it must not make the next put fail.
+    // The folder existed at the first put: removing it must not make the next put fail.
     await rm(path.dirname(path.join(root, first.storageKey)), { recursive: true });
     const second = await store.put(write({ timestamp: 2 }), Buffer.from("b"));
     expect(await readFile(path.join(root, second.storageKey), "utf8")).toBe("b");

@@ -85,6 +85,7 @@ export async function startWorker(
     metrics,
     budgetBytes: env.DB_BUFFER_BYTES,
     flushIntervalMs: env.FRAME_FLUSH_MS,
+    durableFrameRows: env.FRAME_ROW_COMMIT === "sync",
     onFrameDropped: async (frame) => {
       await store.delete(frame.storageKey);
     },

@@ -23,6 +23,15 @@ export interface InsertFramesOptions {
    * one after the other against the bytes really stored: storedBytes never passes the quota.
    */
   enforceQuota?: boolean;
+  /**
+   * Wait for the commit to be flushed to the WAL on disk (default true). false commits this statement
+   * asynchronously (`synchronous_commit = off` for its own transaction only, never the connection's): the
+   * statement returns without waiting for the WAL fsync, and a crash of the Postgres server (not of the
+   * caller) can lose the last batches committed, at most about 3 x `wal_writer_delay` (600 ms by
+   * default), always whole statements, never half of one. The capture worker uses it for frame rows,
+   * whose files are not fsynced either: the row is as durable as the file it names.
+   */
+  durable?: boolean;
 }
 
 export interface InsertFramesResult {
@@ -65,6 +74,7 @@ export async function insertFrames(
     f.map((r) => r.contentType),
     f.map((r) => r.contentHash),
     quota,
+    options.durable ?? true,
   ]);
   return { refusedForQuota: rows.map((r) => r.refused) };
 }
@@ -138,12 +148,18 @@ const INSERT_FRAMES_SQL = `
         $9::text[], $10::text[])
         WITH ORDINALITY AS u(id, "sessionId", "participantId", "zoomTimestamp", "storageKey", bytes, width, height,
                              "contentType", "contentHash", ord)
+    ), commit_mode AS (
+      -- set_config(..., true) lasts until this statement's own transaction ends, after its commit record:
+      -- with $12 false the commit does not wait for the WAL fsync. Read by "locked", so it always runs.
+      SELECT set_config('synchronous_commit',
+        CASE WHEN $12::boolean THEN current_setting('synchronous_commit') ELSE 'off' END, true) AS mode
     ), locked AS (
       -- The batch's teams are locked first, in id order, before any Participant row: every statement that
       -- touches frames takes Team before Participant (the Frame triggers update Team), so none deadlock.
       -- FOR NO KEY UPDATE returns the latest committed storedBytes after waiting for a concurrent batch.
       SELECT t.id, t."quotaBytes", t."storedBytes" FROM "Team" t
       WHERE t.id IN (SELECT s."teamId" FROM "CaptureSession" s WHERE s.id IN (SELECT "sessionId" FROM input))
+        AND (SELECT mode FROM commit_mode) IS NOT NULL
       ORDER BY t.id FOR NO KEY UPDATE
     ), candidates AS (
       -- A replay of a stored frame is neither counted against the quota nor refused (its file is the

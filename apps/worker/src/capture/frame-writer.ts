@@ -91,6 +91,11 @@ export interface FrameWriterOptions {
   flushIntervalMs: number;
   /** Largest frame batch per statement. */
   maxBatch?: number;
+  /**
+   * Frame rows commit without waiting for the WAL fsync when false (FRAME_ROW_COMMIT=async, the default):
+   * see insertFrames' `durable`. Other rows (participants, sessions, events) always commit durably.
+   */
+  durableFrameRows?: boolean;
   /** Called for every frame dropped on overflow: delete its file. */
   onFrameDropped: (frame: FrameRow) => Promise<void> | void;
 }
@@ -434,7 +439,7 @@ export class FrameWriter {
               ...r,
               participantId: this.#participantIds.get(key(r.sessionId, r.zoomUserId))!,
             })),
-            { enforceQuota: true },
+            { enforceQuota: true, durable: this.#o.durableFrameRows ?? true },
           );
           for (const i of refusedForQuota) overQuota.add(part[i]![1]);
         },

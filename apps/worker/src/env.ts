@@ -83,6 +83,18 @@ export const EnvSchema = z.object({
    */
   FRAME_ROW_COMMIT: z.enum(["async", "sync"]).default("async"),
   /**
+   * Busy share of the event loop (0 to 1) above which keep-all and interval frames are thinned per
+   * participant, so keep-alives are still answered when streams offer more than the worker can store
+   * (capture/load-shedder.ts; counted as drop reason "shed"). 1 turns it off.
+   */
+  SHED_LOOP_BUSY: z.coerce.number().min(0).max(1).default(0.9),
+  /**
+   * Bytes of kept frames being written to the store above which the same thinning starts (0 = never): the
+   * disk or S3 is behind. 32 MiB is about 300 ms of writes at 2,000 zoom-sim HD frames a second; the store
+   * backlog only drops frames past 2 x STORE_BACKLOG_BYTES, seconds later.
+   */
+  SHED_STORE_WRITING_BYTES: int(0, 2 ** 31).default(32 * 1024 * 1024),
+  /**
    * Memory for kept frames not yet written, all sessions together (bytes): frames a keep-newest policy
    * holds until they are final, and writes in flight. Reaching it flushes what is held early. The seed
    * policy holds 3 frames per stream: 500 streams of zoom-sim's 52 KB (base64) HD JPEGs are 78 MB, so a

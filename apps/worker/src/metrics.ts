@@ -112,6 +112,11 @@ export class Metrics {
       this.#elu = now;
     },
   });
+  readonly shedGapMs = new Gauge({
+    name: "capture_shed_gap_ms",
+    help: "0 while frames are not shed; else the least time between two kept frames of one participant (ms)",
+    registers: [this.registry],
+  });
   /** What the store backlog holds, read at every scrape (watchStoreBacklog). */
   #storeBacklog?: () => { held: number; writing: number };
   readonly storeBacklogBytes = new Gauge({

@@ -9,6 +9,7 @@ import { Redis, type RedisOptions } from "ioredis";
 import { bootstrapDefaultTeam } from "./bootstrap.ts";
 import { ControlBus } from "./capture/control-bus.ts";
 import { FrameWriter } from "./capture/frame-writer.ts";
+import { eventLoopBusy, LoadShedder } from "./capture/load-shedder.ts";
 import { CAPTURE_MAX_STALLED_COUNT, CaptureRunners } from "./capture/processor.ts";
 import { LogSampler } from "./capture/protocol-guard.ts";
 import { rtmsStreamOpener } from "./capture/rtms-stream.ts";
@@ -57,6 +58,24 @@ export async function startWorker(
   const metrics = new Metrics();
   const backlog = new StoreBacklog(env.STORE_BACKLOG_BYTES);
   metrics.watchStoreBacklog(() => ({ held: backlog.heldBytes, writing: backlog.writingBytes }));
+  const shedder = new LoadShedder({
+    signals: [
+      {
+        name: "eventLoopBusy",
+        read: eventLoopBusy(),
+        high: env.SHED_LOOP_BUSY,
+        low: env.SHED_LOOP_BUSY - 0.15,
+      },
+      {
+        name: "storeWritingBytes",
+        read: () => backlog.writingBytes,
+        high: env.SHED_STORE_WRITING_BYTES || Number.POSITIVE_INFINITY,
+        low: env.SHED_STORE_WRITING_BYTES / 2,
+      },
+    ],
+    log: log.child({ component: "load-shedder" }),
+    onGap: (gapMs) => metrics.shedGapMs.set(gapMs),
+  }).start();
   // FRAME_STORE picks local disk or S3, as in the portal. A relative FRAMES_DIR means <repo>/FRAMES_DIR.
   const localRootDir = resolveFromRepoRoot(env.FRAMES_DIR);
   const storeLog = log.child({ component: "frame-store" });
@@ -137,6 +156,7 @@ export async function startWorker(
     frameHoldMs: env.FRAME_HOLD_MS,
     frameRefreshMs: env.FRAME_REFRESH_MS,
     storage: storage.guard,
+    shedder,
     onMediaReady: async (session) => {
       await enqueueRoomJoins(roomsDeps, session);
     },
@@ -300,6 +320,7 @@ export async function startWorker(
         await leases.close();
         await outbound.close();
         await writer.close();
+        shedder.stop();
         await storage.close();
         await controlBus.close();
         await queues.close();

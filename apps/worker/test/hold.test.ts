@@ -1,7 +1,8 @@
 // The seed policy ("newest 3") holds its candidates in memory and writes them once they are final, with
 // the worker as a child process against zoom-sim: no write-then-delete within a turn, SIGTERM writes what
 // is held, kill -9 leaves files and rows that a resumed session trims to a consistent newest 3, and a
-// full memory budget makes the worker write early instead of dropping.
+// full memory budget makes the worker write early instead of dropping. Beside them, the load shedder that
+// thins keep-all frames when the event loop is near full.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   expectFilesMatchRows,
@@ -206,6 +207,37 @@ describe("keep-newest frames held until final", () => {
       ).toBeGreaterThan(0);
     }
     expect(await framesPerName(honest.sessionId)).toEqual({ Honest: 3 });
+    await worker.stop("SIGTERM");
+  });
+});
+
+describe("load shedding (SHED_LOOP_BUSY)", () => {
+  it("thins keep-all frames once the event loop is past the mark, never a participant's first frame", async () => {
+    // 0: any busy share is past the mark, so shedding starts at the first sample and its gap climbs.
+    const worker = await h.spawnWorker({ SHED_LOOP_BUSY: "0" }).ready();
+    const { live, streamId, sessionId } = await startStream(h, {
+      number: "400000030",
+      participants: [{ name: "Gil" }],
+      framePolicy: { kind: "all" },
+    });
+    await waitUntil(
+      async () => (await metric(worker, 'capture_frames_dropped_total{reason="shed"}')) >= 10,
+      20_000,
+      describeWorkers,
+    );
+    expect(await metric(worker, "capture_shed_gap_ms")).toBeGreaterThanOrEqual(400);
+    expect(await stopAndWait(h, { streamId, live })).toBe("STOPPED");
+    const offered = await metric(worker, "capture_frames_offered_total");
+    const shed = await metric(worker, 'capture_frames_dropped_total{reason="shed"}');
+    const stored = await frameCount(h, sessionId);
+    // Gil's first frame is never shed; what was not shed was kept and stored, and most of it was shed.
+    expect(stored).toBeGreaterThanOrEqual(1);
+    expect(await metric(worker, "capture_frames_kept_total")).toBe(stored);
+    expect(stored + shed).toBeLessThanOrEqual(offered);
+    expect(stored * 2).toBeLessThan(offered);
+    expect(await expectFilesMatchRows(h, sessionId)).toBe(stored);
+    const metrics = await (await fetch(`http://127.0.0.1:${worker.healthPort}/metrics`)).text();
+    expect(metrics).not.toMatch(/^capture_reconnects_total\{/m);
     await worker.stop("SIGTERM");
   });
 });

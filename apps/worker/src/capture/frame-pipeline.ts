@@ -26,6 +26,7 @@ import {
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import type { FrameWriter } from "./frame-writer.ts";
+import type { LoadShedder } from "./load-shedder.ts";
 import type { SessionParticipants } from "./participants.ts";
 import type { StorageDropReason, StorageGate } from "./storage-guard.ts";
 import type { StreamFrame } from "./stream.ts";
@@ -97,6 +98,8 @@ export interface FramePipelineDeps {
   refreshMs?: number;
   /** Team quota and low-disk guard (storage-guard.ts); none = no storage limit. */
   storage?: StorageGate;
+  /** Thins write-at-once policies when the event loop is near full (load-shedder.ts); none = never. */
+  shedder?: LoadShedder;
 }
 
 export interface FramePipelineHooks {
@@ -139,6 +142,8 @@ export class FramePipeline {
   #lastOnScreen?: string;
   /** performance.now() by which each participant's held frames are written, at the latest. */
   readonly #dueAt = new Map<string, number>();
+  /** performance.now() of each participant's last frame kept by a write-at-once policy (for the shedder). */
+  readonly #lastKeptAt = new Map<string, number>();
   /** performance.now() of each participant's last flush that wrote frames. */
   readonly #lastWrittenAt = new Map<string, number>();
   #timer?: NodeJS.Timeout;
@@ -207,6 +212,11 @@ export class FramePipeline {
       this.#dropStorage(blocked);
       return;
     }
+    // The worker is near the end of its event loop: thinned before the policy's state moves (load-shedder.ts).
+    if (!this.#holds && this.#d.shedder?.sheds(this.#lastKeptAt.get(participantKey), performance.now())) {
+      metrics.framesDropped.inc({ reason: "shed" });
+      return;
+    }
     const cost = frame.base64Length;
     if (this.#writes.size >= MAX_WRITES_IN_FLIGHT || !this.#d.backlog.tryHold(cost)) {
       this.#dropBacklog();
@@ -230,6 +240,7 @@ export class FramePipeline {
     if (!this.#holds) {
       this.#d.backlog.release(cost, { written: true });
       const now = performance.now();
+      this.#lastKeptAt.set(participantKey, now);
       this.#write(frame, cost, { receivedAt: now, finalAt: now });
       return;
     }

@@ -17,6 +17,7 @@ import type { ControlBus } from "./control-bus.ts";
 import { SessionCoverage } from "./coverage.ts";
 import { FramePipeline, type StoreBacklog } from "./frame-pipeline.ts";
 import type { FrameWriter } from "./frame-writer.ts";
+import type { LoadShedder } from "./load-shedder.ts";
 import { SessionParticipants } from "./participants.ts";
 import { resumeSession } from "./resume.ts";
 import { verifyRevokedPurge } from "./revoked-purge.ts";
@@ -51,6 +52,8 @@ export interface CaptureDeps {
   maxSessionMs?: number;
   /** Team storage quota and the local store's low-disk guard (storage-guard.ts). */
   storage?: StorageGate;
+  /** Thins keep-all and interval frames when the event loop is near full (SHED_LOOP_BUSY). */
+  shedder?: LoadShedder;
 }
 
 export type RunResult =
@@ -252,6 +255,7 @@ export class CaptureSessionRunner {
         holdMs: this.#deps.frameHoldMs,
         refreshMs: this.#deps.frameRefreshMs,
         storage: this.#deps.storage,
+        shedder: this.#deps.shedder,
       },
       {
         sessionId,

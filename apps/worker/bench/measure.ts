@@ -75,6 +75,8 @@ export async function measure(
     missedKeepAlives: ctx.interruptions() - interruptionsBefore,
     reconnects: sumDelta("capture_reconnects_total", before, after),
     droppedBacklog: delta('capture_frames_dropped_total{reason="backlog"}', before, after),
+    /** Frames the load shedder thinned (capture/load-shedder.ts): the worker past its limit. */
+    shedPerSec: delta('capture_frames_dropped_total{reason="shed"}', before, after) / seconds,
     dropped: sumDelta("capture_frames_dropped_total", before, after, (k) => !k.includes('"policy"')),
     /** Frames zoom-sim did not send because the worker's socket was behind (dropped before the worker). */
     simSkipped: sim1.skipped - sim0.skipped,
@@ -144,6 +146,7 @@ export function printResults(results: PhaseResult[]) {
       "final→row p99 ms": fmt(r.finalToRowP99Ms),
       "put p99 ms": fmt(r.putP99Ms),
       "backlog drops": r.droppedBacklog,
+      "shed/s": fmt(r.shedPerSec, 0),
       "other drops": r.dropped - r.droppedBacklog,
       "sim skipped": r.simSkipped,
       "loop lag p99 ms": fmt(r.loopLagP99Ms, 0),

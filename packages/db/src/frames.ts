@@ -42,11 +42,17 @@ export interface InsertFramesResult {
 /**
  * One statement with $1..$n parameters: straight on the client's pg pool when it has one (a fraction of
  * Prisma's cost per statement), else through Prisma (a transaction client), with the same text.
+ *
+ * On the pool it is a named prepared statement: each connection parses and plans it once, and every
+ * later batch sends only its parameters. Unnamed, every batch sent the 3 KB text and Postgres parsed and
+ * planned the whole CTE again, on the same cores as the worker (bench/insert-frames.ts). A pooler in
+ * transaction mode (PgBouncer before 1.21) cannot hold named statements: point the worker at Postgres or
+ * at a pooler in session mode.
  */
-async function runSql<Row>(db: Db, text: string, params: unknown[]): Promise<Row[]> {
+async function runSql<Row>(db: Db, name: string, text: string, params: unknown[]): Promise<Row[]> {
   const pool = poolOf(db);
   if (!pool) return db.$queryRawUnsafe<Row[]>(text, ...params);
-  return (await pool.query(text, params)).rows as Row[];
+  return (await pool.query({ name, text, values: params })).rows as Row[];
 }
 
 /**
@@ -62,7 +68,7 @@ export async function insertFrames(
   if (f.length === 0) return { refusedForQuota: [] };
   const quota = options.enforceQuota ?? false;
   // Each row's ordinal lets the statement answer which input rows it refused.
-  const rows = await runSql<{ refused: number }>(db, INSERT_FRAMES_SQL, [
+  const rows = await runSql<{ refused: number }>(db, "capture_insert_frames", INSERT_FRAMES_SQL, [
     f.map(() => randomUUID()),
     f.map((r) => r.sessionId),
     f.map((r) => r.participantId),

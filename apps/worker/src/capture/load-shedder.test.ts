@@ -15,9 +15,9 @@ function fed(loop: number[], writing: number[] = []) {
 }
 
 describe("LoadShedder", () => {
-  it("does nothing while every signal stays at or under its high mark", () => {
-    const { shedder, gaps, run } = fed([0.5, 0.89, 0.9, 0.2], [100, 10, 99, 0]);
-    run(4);
+  it("does nothing while every signal stays at or under its high mark, or passes it only once", () => {
+    const { shedder, gaps, run } = fed([0.5, 0.89, 0.9, 0.2, 0.95, 0.5, 0.95], [100, 10, 99, 0, 0, 150, 0]);
+    run(7);
     expect(shedder.gapMs).toBe(0);
     expect(gaps).toEqual([]);
     expect(shedder.sheds(0, 1)).toBe(false);
@@ -26,23 +26,23 @@ describe("LoadShedder", () => {
   it("doubles the gap while a signal is hot, up to the cap, and halves it once all are cool", () => {
     // 0.8 is between the loop's marks: the gap holds. Writing at 60 is above its low mark: holds too.
     const { shedder, gaps, run } = fed(
-      [0.95, 1, 1, 1, 1, 1, 0.8, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5],
-      [0, 0, 0, 0, 0, 0, 0, 60, 0, 0, 0, 0, 0, 0],
+      [0.95, 0.95, 1, 1, 1, 1, 1, 0.8, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5],
+      [0, 0, 0, 0, 0, 0, 0, 0, 60, 0, 0, 0, 0, 0, 0],
     );
-    run(14);
+    run(15);
     expect(gaps).toEqual([400, 800, 1600, 3200, 5000, 2500, 1250, 625, 312.5, 0]);
     expect(shedder.gapMs).toBe(0);
   });
 
   it("grows on either signal alone", () => {
-    const { shedder, run } = fed([0, 0], [150, 150]);
-    run(2);
+    const { shedder, run } = fed([0, 0, 0], [150, 150, 150]);
+    run(3);
     expect(shedder.gapMs).toBe(800);
   });
 
   it("sheds a participant's frames inside the gap, never their first", () => {
-    const { shedder, run } = fed([0.95]);
-    run(1);
+    const { shedder, run } = fed([0.95, 0.95]);
+    run(2);
     expect(shedder.sheds(undefined, 10_000)).toBe(false); // first frame of this participant
     expect(shedder.sheds(10_000, 10_399)).toBe(true);
     expect(shedder.sheds(10_000, 10_400)).toBe(false);

@@ -29,18 +29,31 @@ export interface LoadShedderOptions {
   maxGapMs?: number;
   /** How often the signals are read (ms); also how often the gap changes. */
   sampleMs?: number;
+  /**
+   * Readings in a row above the high mark before a signal counts as hot (default 2: one second). One
+   * busy half-second (a GC, the start-up burst of a hundred sessions) is not overload.
+   */
+  sustain?: number;
   log?: Logger;
   /** Called with the gap after every change (a gauge). */
   onGap?: (gapMs: number) => void;
 }
 
 export class LoadShedder {
-  readonly #o: LoadShedderOptions & { firstGapMs: number; maxGapMs: number; sampleMs: number };
+  readonly #o: LoadShedderOptions & {
+    firstGapMs: number;
+    maxGapMs: number;
+    sampleMs: number;
+    sustain: number;
+  };
+  /** Per signal, readings in a row above its high mark. */
+  readonly #above: number[];
   #gapMs = 0;
   #timer?: NodeJS.Timeout;
 
   constructor(options: LoadShedderOptions) {
-    this.#o = { firstGapMs: 400, maxGapMs: 5_000, sampleMs: 500, ...options };
+    this.#o = { firstGapMs: 400, maxGapMs: 5_000, sampleMs: 500, sustain: 2, ...options };
+    this.#above = options.signals.map(() => 0);
   }
 
   /** 0 while not shedding; else the least time between two kept frames of one participant (ms). */
@@ -61,8 +74,12 @@ export class LoadShedder {
 
   /** Reads every signal and moves the gap (the timer calls it; tests call it directly). */
   sample(): void {
-    const readings = this.#o.signals.map((s) => ({ s, value: s.read() }));
-    const hot = readings.filter((r) => r.value > r.s.high);
+    const readings = this.#o.signals.map((s, i) => {
+      const value = s.read();
+      this.#above[i] = value > s.high ? this.#above[i]! + 1 : 0;
+      return { s, value, hot: this.#above[i]! >= this.#o.sustain };
+    });
+    const hot = readings.filter((r) => r.hot);
     const cool = readings.every((r) => r.value < r.s.low);
     const { firstGapMs, maxGapMs } = this.#o;
     const before = this.#gapMs;

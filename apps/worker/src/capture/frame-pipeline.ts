@@ -411,6 +411,7 @@ export class FramePipeline {
     const { store, writer, metrics, log } = this.#d;
     const ref = { participantKey: frame.userId, timestamp: frame.timestamp };
     const bytes = frame.decode();
+    const size = bytes.byteLength; // the put hands `bytes` over: they are empty after it
     const image = inspectImage(bytes);
     if (!image.ok) {
       // Zoom-side bytes that are not a JPEG or PNG of sane size are never stored as one.
@@ -421,13 +422,13 @@ export class FramePipeline {
       // Counted always; logged for the first of a session and then one in a thousand.
       if (this.#rejections++ % 1000 === 0) {
         log.warn(
-          { userId: frame.userId, reason: image.reason, bytes: bytes.byteLength, rejected: this.#rejections },
+          { userId: frame.userId, reason: image.reason, bytes: size, rejected: this.#rejections },
           "frame is not a usable image; not stored",
         );
       }
       return;
     }
-    const refused = this.#d.storage?.reserve(this.#teamId, bytes.byteLength);
+    const refused = this.#d.storage?.reserve(this.#teamId, size);
     if (refused) {
       this.#unkeep(ref, displaced);
       this.#hooks.evicted?.(frame.userId, 1);
@@ -449,10 +450,12 @@ export class FramePipeline {
           format: image.format,
         },
         bytes,
+        // Nothing reads these bytes after the put: the local store moves them to its writer thread.
+        { handOver: true },
       ));
       endPut();
     } catch (err) {
-      this.#d.storage?.settle(bytes.byteLength);
+      this.#d.storage?.settle(size);
       this.#unkeep(ref, displaced);
       this.#hooks.evicted?.(frame.userId, 1);
       metrics.framesDropped.inc({ reason: "store_error" });
@@ -462,7 +465,7 @@ export class FramePipeline {
       );
       return;
     }
-    this.#d.storage?.settle(bytes.byteLength);
+    this.#d.storage?.settle(size);
     if (this.#holds) this.#keys.set(refKey(ref), storageKey);
     this.#hooks.stored?.(frame.userId);
     this.#participants.seenInFrame(frame);
@@ -472,11 +475,11 @@ export class FramePipeline {
       userName,
       zoomTimestamp: frame.timestamp,
       storageKey,
-      bytes: bytes.byteLength,
+      bytes: size,
       width: image.width,
       height: image.height,
       contentType: image.format === "png" ? "image/png" : "image/jpeg",
-      // The local store hashes on its writer thread; other stores leave it to us.
+      // The local store hashes on its writer thread (it must: it took the bytes); other stores leave it to us.
       contentHash: sha256 ?? createHash("sha256").update(bytes).digest("hex"),
       receivedAt: at.receivedAt,
       finalAt: at.finalAt,

@@ -47,5 +47,6 @@ export {
   type FrameStoreErrorCode,
   type FrameWrite,
   isTempStorageKey,
+  type PutOptions,
   type StoredFrame,
 } from "./store.ts";

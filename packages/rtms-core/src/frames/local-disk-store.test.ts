@@ -64,6 +64,33 @@ describe("LocalDiskFrameStore", () => {
     expect(contentTypeForKey(png.storageKey)).toBe("image/png");
   });
 
+  it("moves handed-over bytes to its writer thread only when they own their whole buffer", async () => {
+    const original = Buffer.alloc(64 * 1024, 7);
+    // As a decoded frame is: a buffer of its own (Buffer.from of base64 past Node's 4 KB pool).
+    const own = Buffer.from(original.toString("base64"), "base64");
+    expect(own.byteLength).toBe(own.buffer.byteLength);
+    const moved = await store.put(write({ timestamp: 1 }), own, { handOver: true });
+    expect(own.byteLength).toBe(0); // transferred, not copied
+    expect(moved).toMatchObject({
+      bytes: original.length,
+      sha256: createHash("sha256").update(original).digest("hex"),
+    });
+    expect(await store.get(moved.storageKey)).toEqual(original);
+
+    // A view into a larger buffer is copied, so the rest of that buffer (someone else's) stays.
+    const shared = Buffer.alloc(2 * 1024, 9);
+    const view = shared.subarray(100, 1100);
+    const copied = await store.put(write({ timestamp: 2 }), view, { handOver: true });
+    expect(view.byteLength).toBe(1000);
+    expect(shared.every((b) => b === 9)).toBe(true);
+    expect(await store.get(copied.storageKey)).toEqual(Buffer.alloc(1000, 9));
+
+    // Without the option, nothing of the caller's is touched.
+    const kept = Buffer.from(original.toString("base64"), "base64");
+    await store.put(write({ timestamp: 3 }), kept);
+    expect(kept).toEqual(original);
+  });
+
   it("replaces a frame written twice and leaves no temp files", async () => {
     await store.put(write(), Buffer.from("one"));
     const { storageKey } = await store.put(write(), Buffer.from("two"));

@@ -23,6 +23,7 @@ import {
   FrameStoreError,
   type FrameWrite,
   isTempStorageKey,
+  type PutOptions,
   type StoredFrame,
 } from "./store.ts";
 
@@ -46,15 +47,17 @@ export class LocalDiskFrameStore implements FrameStore {
   }
 
   /** Written by a file-writer thread (file-writer-thread.ts): temp file, then rename, so readers never see half. */
-  async put(frame: FrameWrite, bytes: Uint8Array): Promise<StoredFrame> {
+  async put(frame: FrameWrite, bytes: Uint8Array, options: PutOptions = {}): Promise<StoredFrame> {
     const storageKey = this.storageKeyFor(frame);
+    const size = bytes.byteLength; // before a hand-over empties `bytes`
     const target = this.resolve(storageKey);
     const dir = path.dirname(target);
     // Leading dot: a real frame name never starts with one, so a temp file can't collide with or pose as one.
     const temp = path.join(dir, `.${path.basename(target)}.${randomUUID()}.tmp`);
     try {
-      const sha256 = await runFileJob({ op: "put", dir, temp, target, bytes, fsync: this.#fsync });
-      return { storageKey, bytes: bytes.byteLength, sha256 };
+      const job = { op: "put", dir, temp, target, bytes, fsync: this.#fsync } as const;
+      const sha256 = await runFileJob(job, { handOver: options.handOver ?? false });
+      return { storageKey, bytes: size, sha256 };
     } catch (cause) {
       throw new FrameStoreError("WRITE_FAILED", `could not write frame ${storageKey}`, { cause });
     }

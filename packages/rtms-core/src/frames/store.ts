@@ -15,6 +15,16 @@ export interface FrameWrite {
   format: FrameFormat;
 }
 
+export interface PutOptions {
+  /**
+   * The caller will not read `bytes` again, so the store may move them instead of copying: the local store
+   * transfers a buffer that `bytes` covers whole to its writer thread, leaving `bytes` empty (a view into a
+   * larger buffer, such as Node's pool, is copied as without the option). A store that moves the bytes
+   * returns their `sha256`, since the caller can no longer hash them.
+   */
+  handOver?: boolean;
+}
+
 export interface StoredFrame {
   /** Relative key to hand back to get/delete; safe to store in the database and show in URLs. */
   storageKey: string;
@@ -58,7 +68,7 @@ export interface FrameStore {
   /** The key `put` would use for this frame, without writing. */
   storageKeyFor(frame: FrameWrite): string;
   /** Writes atomically (readers never see half a file); writing the same frame again replaces it. */
-  put(frame: FrameWrite, bytes: Uint8Array): Promise<StoredFrame>;
+  put(frame: FrameWrite, bytes: Uint8Array, options?: PutOptions): Promise<StoredFrame>;
   /** Rejects with NOT_FOUND when absent. */
   get(storageKey: string): Promise<Buffer>;
   /**

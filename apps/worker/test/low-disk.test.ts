@@ -244,12 +244,27 @@ describe("low-disk guard: delete oldest first (opt-in)", () => {
       });
       expect(Number(team.storedBytes)).toBe(sum._sum.bytes ?? 0);
     }
-    // The live session's rows and files agree after its oldest frames were deleted under it.
-    const liveRows = await db.frame.findMany({
-      where: { sessionId: started.sessionId },
-      select: { storageKey: true },
-    });
-    const liveFiles = (await listFiles(h.framesDir)).filter((f) => f.startsWith(`${started.sessionId}/`));
-    expect(liveFiles.sort()).toEqual(liveRows.map((r) => r.storageKey).sort());
+    // The live session's rows and files agree after its oldest frames were deleted under it. A sweep deletes
+    // objects first, then rows, so one may be between the two right now: room on the disk ends it after its
+    // batch, and none starts again.
+    await setCapacity(h, CAPACITY + 10_000_000);
+    const liveKeys = async () => {
+      const rows = await db.frame.findMany({
+        where: { sessionId: started.sessionId },
+        select: { storageKey: true },
+      });
+      const files = (await listFiles(h.framesDir)).filter((f) => f.startsWith(`${started.sessionId}/`));
+      return { rows: rows.map((r) => r.storageKey).sort(), files: files.sort() };
+    };
+    await waitUntil(
+      async () => {
+        const { rows, files } = await liveKeys();
+        return rows.join() === files.join();
+      },
+      10_000,
+      () => worker.describe(),
+    );
+    const live = await liveKeys();
+    expect(live.files).toEqual(live.rows);
   });
 });

@@ -88,12 +88,15 @@ async function main() {
         ),
         nodeArgs: process.env.BENCH_WORKER_ARGS ? process.env.BENCH_WORKER_ARGS.split(" ") : [],
       });
-      cleanups.push(async () => {
-        const warnings = warningsByMessage(worker.logs);
-        if (Object.keys(warnings).length > 0) console.log("worker warnings:", warnings);
-        if (process.env.BENCH_DUMP_LOGS) for (const line of sampleLines(worker.logs)) console.log(line);
-        await worker.stop("SIGTERM");
-      });
+      let stopped: Promise<void> | undefined;
+      const stopWorker = () =>
+        (stopped ??= (async () => {
+          const warnings = warningsByMessage(worker.logs);
+          if (Object.keys(warnings).length > 0) console.log("worker warnings:", warnings);
+          if (process.env.BENCH_DUMP_LOGS) for (const line of sampleLines(worker.logs)) console.log(line);
+          await worker.stop("SIGTERM");
+        })());
+      cleanups.push(stopWorker);
       try {
         await worker.waitHealthy(30_000);
         await sim.waitForConsumer(30_000);
@@ -123,6 +126,9 @@ async function main() {
         for (const line of worker.logs.slice(-15)) console.error(line.slice(0, 400));
         throw err;
       }
+      // Before D: this worker also receives zoom-sim's rtms_started events, so it would start D's streams
+      // too and D's workers would find each one already connected ("duplicate").
+      await stopWorker();
     }
     if (runs("D")) {
       checks.push(

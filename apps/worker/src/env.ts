@@ -68,8 +68,8 @@ export const EnvSchema = z.object({
   /** BullMQ key prefix: lets tests (and several deployments) share one Redis. */
   QUEUE_PREFIX: z.string().trim().min(1).default("bull"),
   /** See capture/processor.ts for why these numbers fit Zoom's ~60 s reconnect window. */
-  CAPTURE_LOCK_MS: int(2_000, 60_000).default(20_000),
-  CAPTURE_STALLED_CHECK_MS: int(1_000, 60_000).default(10_000),
+  CAPTURE_LOCK_MS: int(2_000, 60_000).default(15_000),
+  CAPTURE_STALLED_CHECK_MS: int(1_000, 60_000).default(5_000),
   /** Memory budget for rows waiting on the database (bytes); beyond it the oldest frames are dropped (counted). */
   DB_BUFFER_BYTES: int(64 * 1024, 2 ** 31).default(32 * 1024 * 1024),
   FRAME_FLUSH_MS: int(5, 5_000).default(25),

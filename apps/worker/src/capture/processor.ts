@@ -1,9 +1,10 @@
 // The `capture` queue: one long-running job per RTMS stream. BullMQ's job lock is the lease on the stream.
 //
-// Lock numbers (defaults, env CAPTURE_LOCK_MS / CAPTURE_STALLED_CHECK_MS): the lock lasts 20 s and is
-// renewed every 10 s while the worker lives. If the worker dies (kill -9, lost host), its lock expires
-// within 20 s and any live worker's stalled check (every 10 s) moves the job back to `wait`, so another
-// worker picks it up within ~30 s, inside Zoom's ~60 s window for the signaling socket to come back.
+// Lock numbers (defaults, env CAPTURE_LOCK_MS / CAPTURE_STALLED_CHECK_MS): the lock lasts 15 s and is
+// renewed every 7.5 s while the worker lives. If the worker dies (kill -9, lost host), its lock expires
+// within 15 s and any live worker's stalled check (every 5 s) moves the job back to `wait`, so another
+// worker picks it up within ~20 s and has resumed its sessions well inside Zoom's ~60 s window for the
+// signaling socket to come back. (20 s and 10 s let a 221-session takeover take 31.5 s in the bench.)
 // maxStalledCount is high because a stall here means "the worker died", not "the job is poison".
 //
 // Fair scheduling (issue 9): a team at its cap (TEAM_MAX_SESSIONS, team-slots.ts) does not keep a capture

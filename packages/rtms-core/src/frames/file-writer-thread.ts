@@ -12,6 +12,7 @@
 // folder. The threads are unref'd while idle: they never keep a process alive.
 import path from "node:path";
 import { Worker } from "node:worker_threads";
+import type { PutOptions } from "./store.ts";
 
 export type FileJob =
   | { op: "put"; dir: string; temp: string; target: string; bytes: Uint8Array; fsync: boolean }
@@ -172,23 +173,24 @@ const folderQueues = new Map<string, (() => void)[]>();
 /**
  * Runs a job on the least busy writer thread, after any earlier job of its folder. With `handOver`, a put
  * whose bytes cover their whole buffer moves that buffer to the thread (the caller's view is left empty):
- * structured clone copies it. Measured on this project's 2-core VMs, per 120 KB frame: 45 µs of event
- * loop cloned against 6 µs moved, in batches of 16; 141 to 186 µs against 131 to 157 µs per whole put at
+ * structured clone copies it. Measured on this project's 2-core VMs, per 120 KB frame in batches of 16:
+ * 36 to 52 µs of event loop cloned against 1 to 6 µs moved; 141 to 186 µs against 131 to 157 µs per whole put at
  * 1,000 puts/s (bench/file-writes.ts).
  */
-export function runFileJob(job: Extract<FileJob, { op: "put" }>, o?: { handOver?: boolean }): Promise<string>;
+export function runFileJob(job: Extract<FileJob, { op: "put" }>, o?: PutOptions): Promise<string>;
 export function runFileJob(job: Extract<FileJob, { op: "unlink" }>): Promise<boolean>;
-export function runFileJob(job: FileJob, o: { handOver?: boolean } = {}): Promise<Answer> {
+export function runFileJob(job: FileJob, o: PutOptions = {}): Promise<Answer> {
   // path.dirname, as the store derives a put's dir: a put and a delete of one file share one folder key.
   const folder = job.op === "put" ? job.dir : path.dirname(job.file);
-  const whole =
-    job.op === "put" &&
-    job.bytes.buffer instanceof ArrayBuffer &&
-    job.bytes.byteOffset === 0 &&
-    job.bytes.byteLength === job.bytes.buffer.byteLength;
-  // A view into a larger buffer (Node's pool) would be copied whole to the thread: send just its bytes.
-  const own = job.op === "put" && !whole ? { ...job, bytes: new Uint8Array(job.bytes) } : job;
-  const transfer = o.handOver && whole && job.op === "put" ? (job.bytes.buffer as ArrayBuffer) : undefined;
+  let own = job;
+  let transfer: ArrayBuffer | undefined;
+  if (job.op === "put") {
+    const { buffer, byteLength } = job.bytes;
+    const whole = buffer instanceof ArrayBuffer && byteLength === buffer.byteLength;
+    // A view into a larger buffer (Node's pool) would be copied whole to the thread: send just its bytes.
+    if (!whole) own = { ...job, bytes: new Uint8Array(job.bytes) };
+    else if (o.handOver) transfer = buffer;
+  }
   return new Promise<Answer>((resolve, reject) => {
     const start = () => {
       const done = () => {

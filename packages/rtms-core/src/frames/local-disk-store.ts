@@ -56,7 +56,7 @@ export class LocalDiskFrameStore implements FrameStore {
     const temp = path.join(dir, `.${path.basename(target)}.${randomUUID()}.tmp`);
     try {
       const job = { op: "put", dir, temp, target, bytes, fsync: this.#fsync } as const;
-      const sha256 = await runFileJob(job, { handOver: options.handOver ?? false });
+      const sha256 = await runFileJob(job, options);
       return { storageKey, bytes: size, sha256 };
     } catch (cause) {
       throw new FrameStoreError("WRITE_FAILED", `could not write frame ${storageKey}`, { cause });
